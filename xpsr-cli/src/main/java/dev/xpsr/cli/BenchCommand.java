@@ -1,0 +1,90 @@
+package dev.xpsr.cli;
+
+import dev.xpsr.model.Sd15Configs;
+import dev.xpsr.model.UNet2DConditionModel;
+import dev.xpsr.nn.Init;
+import dev.xpsr.torch.NativeStartup;
+import dev.xpsr.torch.Torch;
+import dev.xpsr.util.ProcessMemory;
+import dev.xpsr.util.Stopwatch;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Generator;
+import org.bytedeco.pytorch.Tensor;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintStream;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code xpsr bench}: times full-size networks built from Stable Diffusion 1.5's real configs with random weights,
+ * reporting the median over runs and the process's peak resident memory.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Benchmark full-size networks (SD-1.5 configs, random weights): median time and peak RSS.")
+public final class BenchCommand implements Callable<Integer> {
+    /** What to time. */
+    enum Subject { unet }
+
+    @Option(names = "--subject", defaultValue = "unet",
+            description = "What to time: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    Subject subject;
+
+    @Option(names = "--runs", defaultValue = "3", description = "Timed runs (default: ${DEFAULT-VALUE}).")
+    int runs;
+
+    @Option(names = "--warmup", defaultValue = "1", description = "Untimed runs first (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--batch", defaultValue = "2",
+            description = "Batch size; 2 is the classifier-free-guidance batch (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--latent", defaultValue = "64",
+            description = "Latent side in pixels; 64 is a 512x512 image (default: ${DEFAULT-VALUE}).")
+    int latent;
+
+    @Option(names = "--threads", description = "ATen intra-op threads (default: all available cores).")
+    Integer threads;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Seed of the random weights (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    private final PrintStream out = System.out;
+
+    @Override
+    public Integer call() {
+        if (runs < 1 || warmup < 0 || batch < 1 || latent < 8) {
+            throw new IllegalArgumentException("--runs ≥ 1, --warmup ≥ 0, --batch ≥ 1 and --latent ≥ 8 are required");
+        }
+        NativeStartup.ensureStarted(threads == null ? Runtime.getRuntime().availableProcessors() : threads);
+        out.printf("engine: libtorch 2.10 (CPU), %d ATen threads%n", NativeStartup.threads());
+        Generator g = Torch.generator(seed);
+        long t0 = System.nanoTime();
+        UNet2DConditionModel unet = new UNet2DConditionModel(Sd15Configs.unet());
+        Init.pytorchDefaults(unet, g);
+        out.printf("built SD-1.5 UNet: %,d parameters in %.1f s%n", unet.parameterCount(), (System.nanoTime() - t0) / 1e9);
+        Tensor sample = Torch.randn(g, batch, 4, latent, latent);
+        Tensor timestep = Torch.scalarTensor(951);
+        Tensor context = Torch.randn(g, batch, 77, 768);
+        double[] times = new double[runs];
+        try (AutoCloseable mode = Torch.inferenceMode()) {
+            for (int i = -warmup; i < runs; i++) {
+                double s = Stopwatch.seconds(() -> {
+                    try (PointerScope scope = new PointerScope()) {
+                        unet.forward(sample, timestep, context);
+                    }
+                });
+                if (i >= 0) {
+                    times[i] = s;
+                }
+                out.printf("%s run %d: %.2f s%n", i < 0 ? "warm-up" : "timed", i < 0 ? i + warmup + 1 : i + 1, s);
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        out.printf("UNet forward, batch %d x 4 x %d x %d, fp32: median %.2f s over %d runs; peak RSS %s%n",
+                batch, latent, latent, Stopwatch.median(times), runs, ProcessMemory.format(ProcessMemory.peakRssBytes()));
+        return 0;
+    }
+}

@@ -1,0 +1,102 @@
+package dev.xpsr.model;
+
+import dev.xpsr.io.AtomicFiles;
+import dev.xpsr.io.CheckpointFiles;
+import dev.xpsr.io.DType;
+import dev.xpsr.io.JsonConfig;
+import dev.xpsr.nn.Module;
+import dev.xpsr.nn.WeightLoader;
+import dev.xpsr.nn.WeightSource;
+import dev.xpsr.nn.WeightWriter;
+import dev.xpsr.torch.NativeStartup;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Loading models from the diffusers / transformers folder layout ({@code from_pretrained}): {@code config.json}
+ * plus {@code diffusion_pytorch_model[.fp16].safetensors} or {@code model[.fp16].safetensors}, single or sharded
+ * through {@code *.safetensors.index.json}. The model is built from the config alone, then every weight is
+ * checked and copied (fp16 / bf16 files are converted to the model's float32).
+ */
+public final class Pretrained {
+    private static final Pattern LEGACY_VAE_ATTENTION =
+            Pattern.compile("^(encoder|decoder)\\.mid_block\\.attentions\\.0\\.(query|key|value|proj_attn)\\.(weight|bias)$");
+
+    private Pretrained() {
+    }
+
+    public static UNet2DConditionModel unet(Path dir, String variant) {
+        return load(dir, variant, UNet2DConditionModel::new, Set.of(), UnaryOperator.identity());
+    }
+
+    public static ControlNetModel controlNet(Path dir, String variant) {
+        return load(dir, variant, ControlNetModel::new, Set.of(), UnaryOperator.identity());
+    }
+
+    /** The VAE; old exports' attention names ({@code query/key/value/proj_attn}) are mapped as diffusers does. */
+    public static AutoencoderKL vae(Path dir, String variant) {
+        return load(dir, variant, AutoencoderKL::new, Set.of(), Pretrained::modernVaeKey);
+    }
+
+    public static ClipTextModel textEncoder(Path dir, String variant) {
+        return load(dir, variant, ClipTextModel::new, ClipTextModel.IGNORED_KEYS, UnaryOperator.identity());
+    }
+
+    /**
+     * Builds a model from {@code dir/config.json} and loads its weights.
+     *
+     * @param variant {@code "fp16"} for the {@code .fp16.} files, or null
+     * @param ignored source keys the reference drops silently
+     * @param rename  maps legacy key names onto the module's
+     */
+    public static <M extends Module> M load(Path dir, String variant, Function<JsonConfig, M> build,
+                                            Set<String> ignored, UnaryOperator<String> rename) {
+        NativeStartup.ensureStarted();
+        try {
+            M model = build.apply(JsonConfig.read(dir.resolve("config.json")));
+            Path weights = CheckpointFiles.findWeights(dir, variant);
+            try (CheckpointFiles files = CheckpointFiles.open(weights)) {
+                WeightLoader.load(model, WeightSource.of(files, weights.toString()).renamed(rename), ignored);
+            }
+            return model;
+        } catch (IOException e) {
+            throw new UncheckedIOException("loading the model in " + dir + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Writes {@code model} as a model folder: {@code config.json} and {@code <stem>[.<variant>].safetensors}
+     * ({@code diffusion_pytorch_model} for diffusers models, {@code model} for transformers ones), each atomically.
+     */
+    public static void save(Module model, JsonConfig config, Path dir, String stem, String variant, DType dtype)
+            throws IOException {
+        Files.createDirectories(dir);
+        String name = stem + (variant == null ? "" : "." + variant) + ".safetensors";
+        WeightWriter.save(model, dir.resolve(name), dtype, Map.of("format", "pt"));
+        AtomicFiles.writeString(dir.resolve("config.json"), config.node().toPrettyString());
+    }
+
+    /** diffusers' conversion of deprecated VAE attention-block names. */
+    static String modernVaeKey(String key) {
+        Matcher m = LEGACY_VAE_ATTENTION.matcher(key);
+        if (!m.matches()) {
+            return key;
+        }
+        String field = switch (m.group(2)) {
+            case "query" -> "to_q";
+            case "key" -> "to_k";
+            case "value" -> "to_v";
+            default -> "to_out.0";
+        };
+        return m.group(1) + ".mid_block.attentions.0." + field + "." + m.group(3);
+    }
+}

@@ -1,0 +1,135 @@
+package dev.xpsr.model;
+
+import dev.xpsr.io.JsonConfig;
+import dev.xpsr.nn.Conv2d;
+import dev.xpsr.nn.DownBlock2D;
+import dev.xpsr.nn.GroupNorm;
+import dev.xpsr.nn.Module;
+import dev.xpsr.nn.ModuleList;
+import dev.xpsr.nn.TimestepEmbedding;
+import dev.xpsr.nn.UNetMidBlock2DCrossAttn;
+import dev.xpsr.nn.UpBlock2D;
+import dev.xpsr.torch.Torch;
+import org.bytedeco.pytorch.Tensor;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * diffusers 0.21.4 {@code UNet2DConditionModel} (the SD-1.x / 2.x family), built from its config.json alone.
+ *
+ * <p>sample (B, in, h, w), timesteps (0-d / [1] broadcast, or [B]), context (B, 77, cross_dim) → ε (B, out, h, w).
+ * A ControlNet's 12 down residuals are added to the skip tensors and its mid residual to the mid-block output
+ * before the up path. Latents whose sides are not multiples of the overall down factor are handled as the
+ * reference does, by passing the skip's size to each upsampler.
+ */
+public class UNet2DConditionModel extends Module {
+    public final UNetConfig config;
+    public final Conv2d conv_in;
+    public final TimestepEmbedding time_embedding;
+    public final ModuleList<DownBlock2D> down_blocks;
+    public final UNetMidBlock2DCrossAttn mid_block;
+    public final ModuleList<UpBlock2D> up_blocks;
+    public final GroupNorm conv_norm_out;
+    public final Conv2d conv_out;
+
+    public UNet2DConditionModel(JsonConfig json) {
+        this(UNetConfig.from(json, true));
+    }
+
+    public UNet2DConditionModel(UNetConfig config) {
+        this.config = config;
+        int[] ch = config.blockOutChannels();
+        this.conv_in = child("conv_in", Conv2d.same(config.inChannels(), ch[0], config.convInKernel()));
+        this.time_embedding = child("time_embedding",
+                new TimestepEmbedding(ch[0], config.temb(), config.flipSinToCos(), config.freqShift()));
+        this.down_blocks = child("down_blocks", new ModuleList<>());
+        for (int i = 0; i < config.blocks(); i++) {
+            down_blocks.add(newDownBlock(i));
+        }
+        this.mid_block = child("mid_block", newMidBlock());
+        this.up_blocks = child("up_blocks", new ModuleList<>());
+        for (int i = 0; i < config.blocks(); i++) {
+            up_blocks.add(newUpBlock(i));
+        }
+        this.conv_norm_out = child("conv_norm_out", new GroupNorm(config.normNumGroups(), ch[0], config.normEps()));
+        this.conv_out = child("conv_out", Conv2d.same(ch[0], config.outChannels(), config.convOutKernel()));
+    }
+
+    protected DownBlock2D newDownBlock(int i) {
+        return new DownBlock2D(config.downSpec(i));
+    }
+
+    protected UNetMidBlock2DCrossAttn newMidBlock() {
+        return new UNetMidBlock2DCrossAttn(config.midSpec());
+    }
+
+    protected UpBlock2D newUpBlock(int i) {
+        return new UpBlock2D(config.upSpec(i));
+    }
+
+    /** Noise prediction without ControlNet residuals. */
+    public Tensor forward(Tensor sample, Tensor timesteps, Tensor context) {
+        return forward(sample, timesteps, context, null, null);
+    }
+
+    /**
+     * Noise prediction.
+     *
+     * @param downResiduals ControlNet down residuals (one per skip tensor), or null
+     * @param midResidual   ControlNet mid residual, or null
+     */
+    public Tensor forward(Tensor sample, Tensor timesteps, Tensor context, List<Tensor> downResiduals,
+                          Tensor midResidual) {
+        Tensor temb = time_embedding.forward(timesteps, sample);
+        Tensor h = conv_in.forward(sample);
+        List<Tensor> skips = new ArrayList<>();
+        skips.add(h);
+        for (DownBlock2D block : down_blocks) {
+            h = block.forward(h, temb, context, skips);
+        }
+        if (downResiduals != null) {
+            skips = addResiduals(skips, downResiduals);
+        }
+        h = mid_block.forward(h, temb, context);
+        if (midResidual != null) {
+            h = h.add(midResidual);
+        }
+        h = upPath(h, temb, context, skips, downResiduals, sample);
+        return conv_out.forward(Torch.silu(conv_norm_out.forward(h)));
+    }
+
+    /** The up blocks, each consuming its skips from the end of the list. */
+    protected Tensor upPath(Tensor h, Tensor temb, Tensor context, List<Tensor> skips, List<Tensor> residuals,
+                            Tensor sample) {
+        boolean explicitSize = needsExplicitUpsampleSize(sample);
+        int end = skips.size();
+        for (int i = 0; i < up_blocks.size(); i++) {
+            UpBlock2D block = up_blocks.get(i);
+            int start = end - block.layers();
+            List<Tensor> blockSkips = skips.subList(start, end);
+            long[] size = explicitSize && i < up_blocks.size() - 1 ? Torch.shape(skips.get(start - 1)) : null;
+            h = block.forward(h, temb, context, blockSkips,
+                    size == null ? null : new long[] {size[2], size[3]});
+            end = start;
+        }
+        return h;
+    }
+
+    private boolean needsExplicitUpsampleSize(Tensor sample) {
+        long factor = 1L << (config.blocks() - 1);
+        return sample.size(2) % factor != 0 || sample.size(3) % factor != 0;
+    }
+
+    static List<Tensor> addResiduals(List<Tensor> skips, List<Tensor> residuals) {
+        if (residuals.size() != skips.size()) {
+            throw new IllegalArgumentException("ControlNet gave " + residuals.size() + " down residuals but the UNet has "
+                    + skips.size() + " skip connections; the ControlNet and UNet configs do not match");
+        }
+        List<Tensor> out = new ArrayList<>(skips.size());
+        for (int i = 0; i < skips.size(); i++) {
+            out.add(skips.get(i).add(residuals.get(i)));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,85 @@
+package dev.xpsr.nn;
+
+import dev.xpsr.torch.Torch;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * diffusers' {@code Attention} (0.21.4) with its default processor: multi-head attention computed by libtorch's
+ * fused scaled-dot-product attention, scale {@code dim_head^-0.5}.
+ *
+ * <p>x (B, N, query_dim), context (B, M, cross_attention_dim) or none (self-attention) → (B, N, query_dim).
+ * Fields {@code to_q, to_k, to_v, to_out.0} (and {@code group_norm} for the VAE's mid-block attention, which
+ * works on (B, C, H, W) maps with a residual connection) are named as in the state dict.
+ */
+public final class Attention extends Module {
+    public final Linear to_q;
+    public final Linear to_k;
+    public final Linear to_v;
+    public final ModuleList<Linear> to_out;
+    public final GroupNorm group_norm;
+    public final int heads;
+
+    /**
+     * @param queryDim          channels of the query input
+     * @param crossAttentionDim channels of the context, or {@code queryDim} for self-attention
+     * @param heads             number of heads
+     * @param dimHead           channels per head
+     * @param qkvBias           whether q/k/v projections have a bias (false in the UNet, true in the VAE)
+     * @param normGroups        groups of the input GroupNorm, or 0 for none
+     * @param normEps           eps of that GroupNorm
+     */
+    public Attention(long queryDim, long crossAttentionDim, int heads, long dimHead, boolean qkvBias,
+                     long normGroups, double normEps) {
+        long inner = heads * dimHead;
+        this.heads = heads;
+        this.group_norm = normGroups > 0 ? child("group_norm", new GroupNorm(normGroups, queryDim, normEps)) : null;
+        this.to_q = child("to_q", new Linear(queryDim, inner, qkvBias));
+        this.to_k = child("to_k", new Linear(crossAttentionDim, inner, qkvBias));
+        this.to_v = child("to_v", new Linear(crossAttentionDim, inner, qkvBias));
+        this.to_out = child("to_out", new ModuleList<Linear>().add(new Linear(inner, queryDim, true)));
+    }
+
+    /** The transformer-block form: q/k/v projections without bias and no input norm. */
+    public static Attention transformer(long queryDim, long crossAttentionDim, int heads, long dimHead) {
+        return new Attention(queryDim, crossAttentionDim, heads, dimHead, false, 0, 0);
+    }
+
+    /** Attention of token sequences; {@code context} null means self-attention. */
+    public Tensor forward(Tensor x, Tensor context) {
+        Tensor kv = context == null ? x : context;
+        Tensor q = splitHeads(to_q.forward(x));
+        Tensor k = splitHeads(to_k.forward(kv));
+        Tensor v = splitHeads(to_v.forward(kv));
+        Tensor out = Torch.scaledDotProductAttention(q, k, v, false);
+        return to_out.get(0).forward(mergeHeads(out));
+    }
+
+    /**
+     * The VAE mid-block form on feature maps: GroupNorm, single-scale self-attention over all positions,
+     * output projection, residual. x (B, C, H, W) → same shape.
+     */
+    public Tensor forwardSpatial(Tensor x) {
+        long b = x.size(0);
+        long c = x.size(1);
+        long h = x.size(2);
+        long w = x.size(3);
+        Tensor tokens = x.view(b, c, h * w).transpose(1, 2);
+        Tensor normed = group_norm.forward(tokens.transpose(1, 2)).transpose(1, 2);
+        Tensor out = forward(normed, null);
+        return out.transpose(-1, -2).reshape(b, c, h, w).add(x);
+    }
+
+    /** (B, N, heads·d) → (B, heads, N, d). */
+    private Tensor splitHeads(Tensor t) {
+        long b = t.size(0);
+        long n = t.size(1);
+        return t.view(b, n, heads, t.size(2) / heads).transpose(1, 2);
+    }
+
+    /** (B, heads, N, d) → (B, N, heads·d). */
+    private static Tensor mergeHeads(Tensor t) {
+        long b = t.size(0);
+        long n = t.size(2);
+        return t.transpose(1, 2).reshape(b, n, t.size(1) * t.size(3));
+    }
+}

@@ -1,0 +1,38 @@
+package dev.xpsr.nn;
+
+import dev.xpsr.torch.Torch;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * diffusers' {@code ControlNetConditioningEmbedding}: the small image encoder that brings the conditioning image
+ * (B, 3, 8h, 8w) down to the latent grid (B, C, h, w). {@code conv_in} → SiLU, then per width step a 3×3 conv
+ * and a stride-2 3×3 conv, each followed by SiLU ({@code blocks}), then the zero-initialised {@code conv_out}.
+ */
+public class ControlNetConditioningEmbedding extends Module {
+    public final Conv2d conv_in;
+    public final ModuleList<Conv2d> blocks;
+    public final Conv2d conv_out;
+
+    public ControlNetConditioningEmbedding(long embeddingChannels, long conditioningChannels, int[] widths) {
+        this.conv_in = child("conv_in", Conv2d.same(conditioningChannels, widths[0], 3));
+        this.blocks = child("blocks", new ModuleList<>());
+        for (int i = 0; i < widths.length - 1; i++) {
+            blocks.add(Conv2d.same(widths[i], widths[i], 3));
+            blocks.add(new Conv2d(widths[i], widths[i + 1], 3, 2, 1));
+        }
+        this.conv_out = child("conv_out", Conv2d.same(widths[widths.length - 1], embeddingChannels, 3));
+    }
+
+    public Tensor forward(Tensor condition) {
+        Tensor h = Torch.silu(conv_in.forward(condition));
+        for (int i = 0; i < blocks.size(); i++) {
+            h = afterBlock(i, Torch.silu(blocks.get(i).forward(h)));
+        }
+        return conv_out.forward(h);
+    }
+
+    /** Hook after block {@code i} (conv + SiLU); XPSR's encoder reads its pixel-space heads here. */
+    protected Tensor afterBlock(int i, Tensor h) {
+        return h;
+    }
+}

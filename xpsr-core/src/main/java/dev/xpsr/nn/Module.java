@@ -1,0 +1,86 @@
+package dev.xpsr.nn;
+
+import dev.xpsr.torch.Torch;
+import org.bytedeco.pytorch.Tensor;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A node of a model tree, like {@code torch.nn.Module}: it owns named parameters, named buffers and named
+ * children, so the dotted path from the root to a parameter is exactly its state-dict key
+ * ({@code down_blocks.0.attentions.0.proj_in.weight}). Subclasses register children and parameters in their
+ * constructors under the reference's field names and implement their own {@code forward}.
+ *
+ * <p>Parameters are created as float32 zeros on the CPU and filled by a weight loader or an initialiser; they
+ * live outside any {@code PointerScope}, so they survive the per-step scopes of the sampling loop.
+ */
+public abstract class Module {
+    private final Map<String, Tensor> parameters = new LinkedHashMap<>();
+    private final Map<String, Tensor> buffers = new LinkedHashMap<>();
+    private final Map<String, Module> children = new LinkedHashMap<>();
+
+    /** Registers a child module under {@code name} and returns it. */
+    protected <M extends Module> M child(String name, M module) {
+        if (children.containsKey(name) || parameters.containsKey(name)) {
+            throw new IllegalStateException("duplicate member '" + name + "' in " + getClass().getSimpleName());
+        }
+        children.put(name, module);
+        return module;
+    }
+
+    /** Registers a float32 parameter of the given shape, initialised to zeros. */
+    protected Tensor parameter(String name, long... shape) {
+        if (children.containsKey(name) || parameters.containsKey(name)) {
+            throw new IllegalStateException("duplicate member '" + name + "' in " + getClass().getSimpleName());
+        }
+        Tensor t = Torch.zeros(shape);
+        t.retainReference();
+        parameters.put(name, t);
+        return t;
+    }
+
+    /** Registers a persistent buffer (in the state dict, not trained). */
+    protected Tensor buffer(String name, Tensor value) {
+        value.retainReference();
+        buffers.put(name, value);
+        return value;
+    }
+
+    /** Every parameter of this subtree, keyed by its state-dict name, in registration order. */
+    public Map<String, Tensor> namedParameters() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        collect("", out, false);
+        return out;
+    }
+
+    /** Parameters and buffers of this subtree: what {@code state_dict()} would hold. */
+    public Map<String, Tensor> stateDict() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        collect("", out, true);
+        return out;
+    }
+
+    /** The direct children, keyed by name. */
+    public Map<String, Module> children() {
+        return Collections.unmodifiableMap(children);
+    }
+
+    /** Number of scalar parameters in this subtree. */
+    public long parameterCount() {
+        long n = 0;
+        for (Tensor t : namedParameters().values()) {
+            n += t.numel();
+        }
+        return n;
+    }
+
+    private void collect(String prefix, Map<String, Tensor> out, boolean withBuffers) {
+        parameters.forEach((k, v) -> out.put(prefix + k, v));
+        if (withBuffers) {
+            buffers.forEach((k, v) -> out.put(prefix + k, v));
+        }
+        children.forEach((k, m) -> m.collect(prefix + k + ".", out, withBuffers));
+    }
+}
