@@ -82,9 +82,8 @@ final class SafetensorsHeader {
     static SafetensorsHeader read(Path file, FileChannel channel) throws IOException {
         long fileSize = channel.size();
         if (fileSize < LENGTH_PREFIX_BYTES) {
-            throw new SafetensorsFormatException(file, null, "the file is only " + fileSize
-                    + " bytes, shorter than the 8-byte header length every safetensors file starts with; "
-                    + SafetensorsFormatException.REDOWNLOAD);
+            throw fail(file, null, "the file is only " + fileSize
+                    + " bytes, shorter than the 8-byte header length every safetensors file starts with");
         }
         long headerLength = readLengthPrefix(channel);
         checkHeaderLength(file, headerLength, fileSize);
@@ -102,8 +101,7 @@ final class SafetensorsHeader {
     static SafetensorsHeader parse(Path file, byte[] json, long dataLength, long dataStart)
             throws SafetensorsFormatException {
         if (json.length == 0 || json[0] != '{') {
-            throw new SafetensorsFormatException(file, null, "the JSON header does not start with '{'; "
-                    + SafetensorsFormatException.REDOWNLOAD);
+            throw fail(file, null, "the JSON header does not start with '{'");
         }
         String text = decodeUtf8(file, json);
         Map<String, String> metadata = new LinkedHashMap<>();
@@ -113,11 +111,9 @@ final class SafetensorsHeader {
         } catch (SafetensorsFormatException e) {
             throw e;
         } catch (JacksonException e) {
-            throw new SafetensorsFormatException(file, null, "the JSON header is malformed ("
-                    + e.getOriginalMessage() + where(e) + "); " + SafetensorsFormatException.REDOWNLOAD, e);
+            throw fail(file, null, "the JSON header is malformed (" + e.getOriginalMessage() + where(e) + ")", e);
         } catch (IOException e) {
-            throw new SafetensorsFormatException(file, null, "the JSON header cannot be read ("
-                    + e.getMessage() + "); " + SafetensorsFormatException.REDOWNLOAD, e);
+            throw fail(file, null, "the JSON header cannot be read (" + e.getMessage() + ")", e);
         }
         checkNoOverlap(file, tensors.values());
         return new SafetensorsHeader(metadata, tensors, dataStart);
@@ -137,18 +133,15 @@ final class SafetensorsHeader {
         // n is an unsigned 64-bit value: compare unsigned so that 2^63 and up are "too large", not negative.
         String shown = Long.toUnsignedString(n);
         if (n == 0) {
-            throw new SafetensorsFormatException(file, null, "the header length is 0, so there is no JSON header; "
-                    + SafetensorsFormatException.REDOWNLOAD);
+            throw fail(file, null, "the header length is 0, so there is no JSON header");
         }
         if (Long.compareUnsigned(n, fileSize - LENGTH_PREFIX_BYTES) > 0) {
-            throw new SafetensorsFormatException(file, null, "the header length is " + shown + " bytes but only "
-                    + (fileSize - LENGTH_PREFIX_BYTES) + " bytes follow the length field; "
-                    + SafetensorsFormatException.REDOWNLOAD);
+            throw fail(file, null, "the header length is " + shown + " bytes but only "
+                    + (fileSize - LENGTH_PREFIX_BYTES) + " bytes follow the length field");
         }
         if (n > MAX_HEADER_BYTES) {
-            throw new SafetensorsFormatException(file, null, "the header length is " + shown
-                    + " bytes, more than the " + MAX_HEADER_BYTES + "-byte limit of the safetensors format; "
-                    + SafetensorsFormatException.REDOWNLOAD);
+            throw fail(file, null, "the header length is " + shown
+                    + " bytes, more than the " + MAX_HEADER_BYTES + "-byte limit of the safetensors format");
         }
     }
 
@@ -174,8 +167,7 @@ final class SafetensorsHeader {
                     .decode(ByteBuffer.wrap(json))
                     .toString();
         } catch (CharacterCodingException e) {
-            throw new SafetensorsFormatException(file, null, "the JSON header is not valid UTF-8; "
-                    + SafetensorsFormatException.REDOWNLOAD, e);
+            throw fail(file, null, "the JSON header is not valid UTF-8", e);
         }
     }
 
@@ -306,13 +298,13 @@ final class SafetensorsHeader {
         }
         if (end > dataLength) {
             throw fail(file, key, "\"data_offsets\" [" + begin + ", " + end + "] run past the end of "
-                    + "the data block, which holds " + dataLength + " bytes; " + SafetensorsFormatException.REDOWNLOAD);
+                    + "the data block, which holds " + dataLength + " bytes");
         }
         long expected = expectedBytes(file, key, dtype, shape);
         if (end - begin != expected) {
             throw fail(file, key, "\"data_offsets\" [" + begin + ", " + end + "] span "
                     + (end - begin) + " bytes but " + dtype.code() + " " + Shapes.format(shape) + " needs " + expected
-                    + "; the header is inconsistent, " + SafetensorsFormatException.REDOWNLOAD);
+                    + "; the header is inconsistent");
         }
         return new TensorInfo(key, dtype, shape, begin, end);
     }
@@ -322,9 +314,8 @@ final class SafetensorsHeader {
         try {
             return Math.multiplyExact(Shapes.numel(shape), (long) dtype.byteSize());
         } catch (ArithmeticException e) {
-            throw new SafetensorsFormatException(file, key, "shape " + Shapes.format(shape)
-                    + " has more elements than a 64-bit byte count can hold; "
-                    + SafetensorsFormatException.REDOWNLOAD);
+            throw fail(file, key, "shape " + Shapes.format(shape)
+                    + " has more elements than a 64-bit byte count can hold");
         }
     }
 
@@ -343,12 +334,18 @@ final class SafetensorsHeader {
             if (current.begin() < previous.end()) {
                 throw fail(file, current.name(), "bytes [" + current.begin() + ", "
                         + current.end() + ") overlap tensor \"" + previous.name() + "\" at [" + previous.begin() + ", "
-                        + previous.end() + "); " + SafetensorsFormatException.REDOWNLOAD);
+                        + previous.end() + ")");
             }
         }
     }
 
+    /** A format error whose only remedy is a fresh copy of the file. */
     private static SafetensorsFormatException fail(Path file, String key, String problem) {
-        return new SafetensorsFormatException(file, key, problem);
+        return fail(file, key, problem, null);
+    }
+
+    private static SafetensorsFormatException fail(Path file, String key, String problem, Throwable cause) {
+        return new SafetensorsFormatException(file, key, problem + "; " + SafetensorsFormatException.REDOWNLOAD,
+                cause);
     }
 }

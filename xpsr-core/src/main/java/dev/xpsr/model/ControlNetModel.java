@@ -1,12 +1,13 @@
 package dev.xpsr.model;
 
 import dev.xpsr.io.JsonConfig;
-import dev.xpsr.io.ModelConfigException;
+import dev.xpsr.nn.BlockSpec;
 import dev.xpsr.nn.ControlNetConditioningEmbedding;
 import dev.xpsr.nn.Conv2d;
 import dev.xpsr.nn.DownBlock2D;
 import dev.xpsr.nn.Module;
 import dev.xpsr.nn.ModuleList;
+import dev.xpsr.nn.TextContext;
 import dev.xpsr.nn.TimestepEmbedding;
 import dev.xpsr.nn.UNetMidBlock2DCrossAttn;
 import dev.xpsr.torch.Torch;
@@ -22,8 +23,12 @@ import java.util.List;
  * {@code controlnet_cond_embedding} and is added to {@code conv_in(sample)}.
  *
  * <p>Returns the residuals the UNet adds to its skips ({@link Output#down()}) and mid block ({@link Output#mid()}).
+ * XPSR's ControlNet extends this with its fusion blocks and degradation heads.
  */
 public class ControlNetModel extends Module {
+    /** Default widths of the conditioning image encoder. */
+    static final int[] DEFAULT_CONDITIONING_WIDTHS = {16, 32, 96, 256};
+
     public final UNetConfig config;
     public final Conv2d conv_in;
     public final TimestepEmbedding time_embedding;
@@ -37,6 +42,10 @@ public class ControlNetModel extends Module {
     public record Output(List<Tensor> down, Tensor mid) {
     }
 
+    /** The encoder's features before scaling: zero-conv projections of the skips and of the mid output. */
+    protected record Features(List<Tensor> down, Tensor mid) {
+    }
+
     public ControlNetModel(JsonConfig json) {
         this(UNetConfig.from(json, false));
     }
@@ -48,64 +57,74 @@ public class ControlNetModel extends Module {
         raw.requireDefault("global_pool_conditions", false, "global pooling of the residuals");
         int[] ch = config.blockOutChannels();
         int[] condWidths = raw.has("conditioning_embedding_out_channels")
-                ? raw.integers("conditioning_embedding_out_channels") : new int[] {16, 32, 96, 256};
+                ? raw.integers("conditioning_embedding_out_channels") : DEFAULT_CONDITIONING_WIDTHS;
         this.conv_in = child("conv_in", Conv2d.same(config.inChannels(), ch[0], config.convInKernel()));
-        this.time_embedding = child("time_embedding", new TimestepEmbedding(ch[0], config.temb(), config.flipSinToCos(), config.freqShift()));
+        this.time_embedding = child("time_embedding",
+                new TimestepEmbedding(ch[0], config.temb(), config.flipSinToCos(), config.freqShift()));
         this.controlnet_cond_embedding = child("controlnet_cond_embedding",
                 newConditioningEmbedding(ch[0], raw.integer("conditioning_channels", 3), condWidths));
         this.down_blocks = child("down_blocks", new ModuleList<>());
         this.controlnet_down_blocks = child("controlnet_down_blocks", new ModuleList<>());
         controlnet_down_blocks.add(new Conv2d(ch[0], ch[0], 1, 1, 0));
         for (int i = 0; i < config.blocks(); i++) {
-            DownBlock2D block = newDownBlock(i);
+            DownBlock2D block = new DownBlock2D(downSpec(i));
             down_blocks.add(block);
-            int skips = block.resnets.size() + (block.downsamplers != null ? 1 : 0);
-            for (int k = 0; k < skips; k++) {
+            for (int k = 0; k < block.skipCount(); k++) {
                 controlnet_down_blocks.add(new Conv2d(ch[i], ch[i], 1, 1, 0));
             }
         }
-        this.mid_block = child("mid_block", newMidBlock());
+        this.mid_block = child("mid_block", new UNetMidBlock2DCrossAttn(midSpec()));
         int last = ch[ch.length - 1];
         this.controlnet_mid_block = child("controlnet_mid_block", new Conv2d(last, last, 1, 1, 0));
-        if (condWidths.length < 1) {
-            throw new ModelConfigException(raw.source() + ": conditioning_embedding_out_channels is empty");
-        }
     }
 
     protected ControlNetConditioningEmbedding newConditioningEmbedding(long channels, long condChannels, int[] widths) {
         return new ControlNetConditioningEmbedding(channels, condChannels, widths);
     }
 
-    protected DownBlock2D newDownBlock(int i) {
-        return new DownBlock2D(config.downSpec(i));
+    protected BlockSpec downSpec(int i) {
+        return config.downSpec(i);
     }
 
-    protected UNetMidBlock2DCrossAttn newMidBlock() {
-        return new UNetMidBlock2DCrossAttn(config.midSpec());
+    protected BlockSpec midSpec() {
+        return config.midSpec();
     }
 
     /**
      * @param condition         conditioning image (B, 3, 8h, 8w) in [0, 1]
      * @param conditioningScale multiplier of every residual
      */
-    public Output forward(Tensor sample, Tensor timesteps, Tensor context, Tensor condition, double conditioningScale) {
+    public Output forward(Tensor sample, Tensor timesteps, Tensor text, Tensor condition, double conditioningScale) {
+        Features f = features(sample, timesteps, TextContext.of(text), controlnet_cond_embedding.forward(condition));
+        return scaled(f, conditioningScale);
+    }
+
+    /**
+     * Encoder pass: the embedded conditioning added to conv_in, down and mid blocks, zero-conv projections
+     * (unscaled).
+     */
+    protected Features features(Tensor sample, Tensor timesteps, TextContext ctx, Tensor embeddedCondition) {
         Tensor temb = time_embedding.forward(timesteps, sample);
-        Tensor h = conv_in.forward(sample).add(controlnet_cond_embedding.forward(condition));
+        Tensor h = conv_in.forward(sample).add(embeddedCondition);
         List<Tensor> skips = new ArrayList<>();
         skips.add(h);
         for (DownBlock2D block : down_blocks) {
-            h = block.forward(h, temb, context, skips);
+            h = block.forward(h, temb, ctx, skips);
         }
-        h = mid_block.forward(h, temb, context);
-        return residuals(skips, h, conditioningScale);
-    }
-
-    /** Zero-conv projections of the skips and the mid output, scaled. */
-    protected Output residuals(List<Tensor> skips, Tensor mid, double scale) {
+        h = mid_block.forward(h, temb, ctx);
         List<Tensor> down = new ArrayList<>(skips.size());
         for (int i = 0; i < skips.size(); i++) {
-            down.add(Torch.mul(controlnet_down_blocks.get(i).forward(skips.get(i)), scale));
+            down.add(controlnet_down_blocks.get(i).forward(skips.get(i)));
         }
-        return new Output(down, Torch.mul(controlnet_mid_block.forward(mid), scale));
+        return new Features(down, controlnet_mid_block.forward(h));
+    }
+
+    /** Residuals scaled by {@code conditioning_scale} (guess mode off). */
+    protected static Output scaled(Features f, double scale) {
+        List<Tensor> down = new ArrayList<>(f.down().size());
+        for (Tensor t : f.down()) {
+            down.add(Torch.mul(t, scale));
+        }
+        return new Output(down, Torch.mul(f.mid(), scale));
     }
 }

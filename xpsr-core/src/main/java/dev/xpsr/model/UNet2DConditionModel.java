@@ -1,11 +1,13 @@
 package dev.xpsr.model;
 
 import dev.xpsr.io.JsonConfig;
+import dev.xpsr.nn.BlockSpec;
 import dev.xpsr.nn.Conv2d;
 import dev.xpsr.nn.DownBlock2D;
 import dev.xpsr.nn.GroupNorm;
 import dev.xpsr.nn.Module;
 import dev.xpsr.nn.ModuleList;
+import dev.xpsr.nn.TextContext;
 import dev.xpsr.nn.TimestepEmbedding;
 import dev.xpsr.nn.UNetMidBlock2DCrossAttn;
 import dev.xpsr.nn.UpBlock2D;
@@ -19,9 +21,10 @@ import java.util.List;
  * diffusers 0.21.4 {@code UNet2DConditionModel} (the SD-1.x / 2.x family), built from its config.json alone.
  *
  * <p>sample (B, in, h, w), timesteps (0-d / [1] broadcast, or [B]), context (B, 77, cross_dim) → ε (B, out, h, w).
- * A ControlNet's 12 down residuals are added to the skip tensors and its mid residual to the mid-block output
+ * A ControlNet's down residuals are added to the skip tensors and its mid residual to the mid-block output
  * before the up path. Latents whose sides are not multiples of the overall down factor are handled as the
- * reference does, by passing the skip's size to each upsampler.
+ * reference does, by passing the skip's size to each upsampler. Subclasses choose the block settings
+ * ({@link #downSpec}, {@link #midSpec}, {@link #upSpec}); XPSR's UNet adds its pixel attentions that way.
  */
 public class UNet2DConditionModel extends Module {
     public final UNetConfig config;
@@ -45,32 +48,38 @@ public class UNet2DConditionModel extends Module {
                 new TimestepEmbedding(ch[0], config.temb(), config.flipSinToCos(), config.freqShift()));
         this.down_blocks = child("down_blocks", new ModuleList<>());
         for (int i = 0; i < config.blocks(); i++) {
-            down_blocks.add(newDownBlock(i));
+            down_blocks.add(new DownBlock2D(downSpec(i)));
         }
-        this.mid_block = child("mid_block", newMidBlock());
+        this.mid_block = child("mid_block", new UNetMidBlock2DCrossAttn(midSpec()));
         this.up_blocks = child("up_blocks", new ModuleList<>());
         for (int i = 0; i < config.blocks(); i++) {
-            up_blocks.add(newUpBlock(i));
+            up_blocks.add(new UpBlock2D(upSpec(i)));
         }
         this.conv_norm_out = child("conv_norm_out", new GroupNorm(config.normNumGroups(), ch[0], config.normEps()));
         this.conv_out = child("conv_out", Conv2d.same(ch[0], config.outChannels(), config.convOutKernel()));
     }
 
-    protected DownBlock2D newDownBlock(int i) {
-        return new DownBlock2D(config.downSpec(i));
+    protected BlockSpec downSpec(int i) {
+        return config.downSpec(i);
     }
 
-    protected UNetMidBlock2DCrossAttn newMidBlock() {
-        return new UNetMidBlock2DCrossAttn(config.midSpec());
+    protected BlockSpec midSpec() {
+        return config.midSpec();
     }
 
-    protected UpBlock2D newUpBlock(int i) {
-        return new UpBlock2D(config.upSpec(i));
+    protected BlockSpec upSpec(int i) {
+        return config.upSpec(i);
     }
 
-    /** Noise prediction without ControlNet residuals. */
-    public Tensor forward(Tensor sample, Tensor timesteps, Tensor context) {
-        return forward(sample, timesteps, context, null, null);
+    /** Noise prediction from the text context alone. */
+    public Tensor forward(Tensor sample, Tensor timesteps, Tensor text) {
+        return forward(sample, timesteps, TextContext.of(text), null, null);
+    }
+
+    /** Noise prediction with ControlNet residuals. */
+    public Tensor forward(Tensor sample, Tensor timesteps, Tensor text, List<Tensor> downResiduals,
+                          Tensor midResidual) {
+        return forward(sample, timesteps, TextContext.of(text), downResiduals, midResidual);
     }
 
     /**
@@ -79,37 +88,37 @@ public class UNet2DConditionModel extends Module {
      * @param downResiduals ControlNet down residuals (one per skip tensor), or null
      * @param midResidual   ControlNet mid residual, or null
      */
-    public Tensor forward(Tensor sample, Tensor timesteps, Tensor context, List<Tensor> downResiduals,
+    public Tensor forward(Tensor sample, Tensor timesteps, TextContext ctx, List<Tensor> downResiduals,
                           Tensor midResidual) {
         Tensor temb = time_embedding.forward(timesteps, sample);
         Tensor h = conv_in.forward(sample);
         List<Tensor> skips = new ArrayList<>();
         skips.add(h);
         for (DownBlock2D block : down_blocks) {
-            h = block.forward(h, temb, context, skips);
+            h = block.forward(h, temb, ctx, skips);
         }
         if (downResiduals != null) {
             skips = addResiduals(skips, downResiduals);
         }
-        h = mid_block.forward(h, temb, context);
+        h = mid_block.forward(h, temb, ctx);
         if (midResidual != null) {
             h = h.add(midResidual);
         }
-        h = upPath(h, temb, context, skips, downResiduals, sample);
+        h = upPath(h, temb, ctx, skips, downResiduals, sample);
         return conv_out.forward(Torch.silu(conv_norm_out.forward(h)));
     }
 
-    /** The up blocks, each consuming its skips from the end of the list. */
-    protected Tensor upPath(Tensor h, Tensor temb, Tensor context, List<Tensor> skips, List<Tensor> residuals,
-                            Tensor sample) {
+    /** The up blocks, each consuming its skips (and residuals) from the end of the lists. */
+    private Tensor upPath(Tensor h, Tensor temb, TextContext ctx, List<Tensor> skips, List<Tensor> residuals,
+                          Tensor sample) {
         boolean explicitSize = needsExplicitUpsampleSize(sample);
         int end = skips.size();
         for (int i = 0; i < up_blocks.size(); i++) {
             UpBlock2D block = up_blocks.get(i);
             int start = end - block.layers();
-            List<Tensor> blockSkips = skips.subList(start, end);
             long[] size = explicitSize && i < up_blocks.size() - 1 ? Torch.shape(skips.get(start - 1)) : null;
-            h = block.forward(h, temb, context, blockSkips,
+            h = block.forward(h, temb, ctx, skips.subList(start, end),
+                    residuals == null ? null : residuals.subList(start, end),
                     size == null ? null : new long[] {size[2], size[3]});
             end = start;
         }
@@ -121,7 +130,7 @@ public class UNet2DConditionModel extends Module {
         return sample.size(2) % factor != 0 || sample.size(3) % factor != 0;
     }
 
-    static List<Tensor> addResiduals(List<Tensor> skips, List<Tensor> residuals) {
+    private static List<Tensor> addResiduals(List<Tensor> skips, List<Tensor> residuals) {
         if (residuals.size() != skips.size()) {
             throw new IllegalArgumentException("ControlNet gave " + residuals.size() + " down residuals but the UNet has "
                     + skips.size() + " skip connections; the ControlNet and UNet configs do not match");

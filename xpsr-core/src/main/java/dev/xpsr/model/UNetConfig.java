@@ -3,6 +3,7 @@ package dev.xpsr.model;
 import dev.xpsr.io.JsonConfig;
 import dev.xpsr.io.ModelConfigException;
 import dev.xpsr.nn.BlockSpec;
+import dev.xpsr.nn.FusionMode;
 
 import java.util.Set;
 
@@ -68,7 +69,7 @@ public record UNetConfig(int inChannels, int outChannels, int[] blockOutChannels
         boolean last = i == blocks() - 1;
         return new BlockSpec(downBlockTypes[i].startsWith("CrossAttn"), layersPerBlock, in, blockOutChannels[i], 0,
                 temb(), normNumGroups, normEps, heads[i], crossAttentionDim[i], transformerLayers[i],
-                linearProjection, !last, downsamplePadding);
+                linearProjection, !last, downsamplePadding, FusionMode.HIGH, false);
     }
 
     /** Settings of the mid block (the last block's width, heads and context). */
@@ -76,7 +77,7 @@ public record UNetConfig(int inChannels, int outChannels, int[] blockOutChannels
         int last = blocks() - 1;
         return new BlockSpec(true, 1, blockOutChannels[last],
                 blockOutChannels[last], 0, temb(), normNumGroups, normEps, heads[last], crossAttentionDim[last],
-                transformerLayers[last], linearProjection, false, 0);
+                transformerLayers[last], linearProjection, false, 0, FusionMode.HIGH, false);
     }
 
     /** Settings of up block {@code i} (0 = deepest), with the reversed per-block lists. */
@@ -88,7 +89,7 @@ public record UNetConfig(int inChannels, int outChannels, int[] blockOutChannels
         long in = blockOutChannels[Math.max(r - 1, 0)];
         return new BlockSpec(upBlockTypes[i].startsWith("CrossAttn"), layersPerBlock + 1, in, out, prevOut, temb(),
                 normNumGroups, normEps, heads[r], crossAttentionDim[r], transformerLayers[r], linearProjection,
-                i != n - 1, 0);
+                i != n - 1, 0, FusionMode.HIGH, false);
     }
 
     private static void checkTypes(JsonConfig c, String key, String[] types, Set<String> allowed) {

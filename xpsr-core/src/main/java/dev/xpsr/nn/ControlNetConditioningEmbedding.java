@@ -3,10 +3,13 @@ package dev.xpsr.nn;
 import dev.xpsr.torch.Torch;
 import org.bytedeco.pytorch.Tensor;
 
+import java.util.List;
+
 /**
  * diffusers' {@code ControlNetConditioningEmbedding}: the small image encoder that brings the conditioning image
  * (B, 3, 8h, 8w) down to the latent grid (B, C, h, w). {@code conv_in} → SiLU, then per width step a 3×3 conv
  * and a stride-2 3×3 conv, each followed by SiLU ({@code blocks}), then the zero-initialised {@code conv_out}.
+ * XPSR's encoder hooks into {@link #afterConvIn} and {@link #afterBlock}.
  */
 public class ControlNetConditioningEmbedding extends Module {
     public final Conv2d conv_in;
@@ -24,15 +27,27 @@ public class ControlNetConditioningEmbedding extends Module {
     }
 
     public Tensor forward(Tensor condition) {
-        Tensor h = Torch.silu(conv_in.forward(condition));
+        return forward(condition, null);
+    }
+
+    /**
+     * @param sideOutputs where subclasses put their side outputs (XPSR's pixel-space heads), or null
+     */
+    public Tensor forward(Tensor condition, List<Tensor> sideOutputs) {
+        Tensor h = afterConvIn(Torch.silu(conv_in.forward(condition)));
         for (int i = 0; i < blocks.size(); i++) {
-            h = afterBlock(i, Torch.silu(blocks.get(i).forward(h)));
+            h = Torch.silu(blocks.get(i).forward(h));
+            afterBlock(i, h, sideOutputs);
         }
         return conv_out.forward(h);
     }
 
-    /** Hook after block {@code i} (conv + SiLU); XPSR's encoder reads its pixel-space heads here. */
-    protected Tensor afterBlock(int i, Tensor h) {
+    /** Hook after conv_in + SiLU. */
+    protected Tensor afterConvIn(Tensor h) {
         return h;
+    }
+
+    /** Hook after block {@code i} (conv + SiLU). */
+    protected void afterBlock(int i, Tensor h, List<Tensor> sideOutputs) {
     }
 }

@@ -5,22 +5,23 @@ import org.bytedeco.pytorch.Tensor;
 import java.util.List;
 
 /**
- * diffusers' {@code CrossAttnDownBlock2D} (with {@code attentions}) and {@code DownBlock2D} (without):
- * {@code layers} × (resnet [→ transformer]) then an optional stride-2 {@code downsamplers.0}. Every layer's
+ * diffusers' / XPSR's {@code CrossAttnDownBlock2D} (with attention slots) and {@code DownBlock2D} (without):
+ * {@code layers} × (resnet [→ attention slot]) then an optional stride-2 {@code downsamplers.0}. Every layer's
  * output and the downsampler's output are appended to the skip list the up path (and a ControlNet) consume.
+ * The attention slot is plain cross-attention or XPSR's semantic fusion, per {@link BlockSpec#fusion()}.
  */
 public class DownBlock2D extends Module {
     public final ModuleList<ResnetBlock2D> resnets;
-    public final ModuleList<Transformer2DModel> attentions;
+    public final SemanticFusion attentions;
     public final ModuleList<Downsample2D> downsamplers;
 
     public DownBlock2D(BlockSpec spec) {
         this.resnets = child("resnets", new ModuleList<>());
-        this.attentions = spec.crossAttention() ? child("attentions", new ModuleList<>()) : null;
+        this.attentions = spec.crossAttention() ? new SemanticFusion(this, spec.fusion()) : null;
         for (int i = 0; i < spec.layers(); i++) {
             resnets.add(spec.resnet(i == 0 ? spec.in() : spec.out(), spec.out()));
             if (attentions != null) {
-                attentions.add(spec.attention(spec.out()));
+                attentions.addSlot(spec, spec.out());
             }
         }
         this.downsamplers = spec.resample() ? child("downsamplers",
@@ -29,11 +30,11 @@ public class DownBlock2D extends Module {
     }
 
     /** Runs the block; appends its skip tensors to {@code skips} and returns the last one. */
-    public Tensor forward(Tensor h, Tensor temb, Tensor context, List<Tensor> skips) {
+    public Tensor forward(Tensor h, Tensor temb, TextContext ctx, List<Tensor> skips) {
         for (int i = 0; i < resnets.size(); i++) {
             h = resnets.get(i).forward(h, temb);
             if (attentions != null) {
-                h = attend(i, h, context);
+                h = attentions.apply(i, h, ctx);
             }
             skips.add(h);
         }
@@ -44,8 +45,8 @@ public class DownBlock2D extends Module {
         return h;
     }
 
-    /** The attention after resnet {@code i}; XPSR's blocks override this with semantic-fusion attention. */
-    protected Tensor attend(int i, Tensor h, Tensor context) {
-        return attentions.get(i).forward(h, context);
+    /** Number of skip tensors this block appends. */
+    public int skipCount() {
+        return resnets.size() + (downsamplers != null ? 1 : 0);
     }
 }

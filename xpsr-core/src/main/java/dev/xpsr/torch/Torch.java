@@ -300,6 +300,10 @@ public final class Torch {
         return x.mul(torch.sigmoid(mul(x, 1.702)));
     }
 
+    public static Tensor leakyRelu(Tensor x, double slope) {
+        return torch.leaky_relu(x, new Scalar(slope));
+    }
+
     public static Tensor sigmoid(Tensor x) {
         return torch.sigmoid(x);
     }

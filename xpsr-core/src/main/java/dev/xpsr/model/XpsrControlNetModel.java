@@ -1,0 +1,97 @@
+package dev.xpsr.model;
+
+import dev.xpsr.io.JsonConfig;
+import dev.xpsr.nn.BlockSpec;
+import dev.xpsr.nn.ControlNetConditioningEmbedding;
+import dev.xpsr.nn.Conv2d;
+import dev.xpsr.nn.FusionMode;
+import dev.xpsr.nn.ModuleList;
+import dev.xpsr.nn.TextContext;
+import org.bytedeco.pytorch.Tensor;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * XPSR's ControlNet ({@code models/xpsr/controlnet.py}): the diffusers ControlNet with
+ * <ul>
+ *   <li>the pyramid image encoder with pixel-space Degradation-Free heads ({@link XpsrConditioningEmbedding});</li>
+ *   <li>Semantic-Fusion Attention in every down cross-attention slot and in the mid block (or another
+ *       {@link FusionMode} for the ablations);</li>
+ *   <li>latent-space Degradation-Free heads: {@code conv_degradation.k.0}, a 3×3 conv C → latent channels on each
+ *       zero-conv output (before scaling), and {@code conv_degradation_mid.0} on the mid one.</li>
+ * </ul>
+ * Config flags with XPSR's defaults: {@code return_rgbs} true, {@code use_rrdb} false, {@code use_lowlevel_prompt}
+ * true, {@code use_latent_pred} true; {@code xpsr_fusion} (this project's key) picks an ablation's fusion mode.
+ */
+public final class XpsrControlNetModel extends ControlNetModel {
+    public final ModuleList<ModuleList<Conv2d>> conv_degradation;
+    public final ModuleList<Conv2d> conv_degradation_mid;
+
+    /** Everything one call returns (XPSR's {@code return_dict=False} tuple, in a clearer order). */
+    public record Result(Output residuals, List<Tensor> latentPredictions, Tensor latentPredictionMid,
+                         List<Tensor> rgbPredictions) {
+    }
+
+    public XpsrControlNetModel(JsonConfig json) {
+        super(UNetConfig.from(json, false));
+        boolean latentPred = json.bool("use_latent_pred", true);
+        int latent = config.inChannels();
+        this.conv_degradation = latentPred ? child("conv_degradation", new ModuleList<>()) : null;
+        if (latentPred) {
+            for (Conv2d zeroConv : controlnet_down_blocks) {
+                conv_degradation.add(new ModuleList<Conv2d>().add(Conv2d.same(zeroConv.outChannels, latent, 3)));
+            }
+        }
+        long mid = controlnet_mid_block.outChannels;
+        this.conv_degradation_mid = latentPred
+                ? child("conv_degradation_mid", new ModuleList<Conv2d>().add(Conv2d.same(mid, latent, 3))) : null;
+    }
+
+    /** The fusion mode the config asks for. */
+    public static FusionMode fusion(JsonConfig json) {
+        if (json.has("xpsr_fusion")) {
+            return FusionMode.parse(json.string("xpsr_fusion"), json.source());
+        }
+        return json.bool("use_lowlevel_prompt", true) ? FusionMode.PARALLEL : FusionMode.HIGH;
+    }
+
+    @Override
+    protected ControlNetConditioningEmbedding newConditioningEmbedding(long channels, long condChannels, int[] widths) {
+        JsonConfig json = config.raw();
+        return new XpsrConditioningEmbedding(channels, condChannels, widths, json.bool("use_rrdb", false),
+                json.bool("return_rgbs", true));
+    }
+
+    @Override
+    protected BlockSpec downSpec(int i) {
+        return config.downSpec(i).withFusion(fusion(config.raw()));
+    }
+
+    @Override
+    protected BlockSpec midSpec() {
+        return config.midSpec().withFusion(fusion(config.raw()));
+    }
+
+    /**
+     * One pass.
+     *
+     * @param ctx               high-level prompt embeddings and low-level ones (null: the fusion branch is skipped)
+     * @param condition         the upscaled LR image (B, 3, 8h, 8w) in [0, 1]
+     * @param conditioningScale multiplier of the residuals (not of the degradation heads)
+     */
+    public Result forward(Tensor sample, Tensor timesteps, TextContext ctx, Tensor condition, double conditioningScale) {
+        List<Tensor> rgbs = new ArrayList<>();
+        Tensor embedded = controlnet_cond_embedding.forward(condition, rgbs);
+        Features f = features(sample, timesteps, ctx, embedded);
+        List<Tensor> latentPreds = new ArrayList<>();
+        Tensor latentMid = null;
+        if (conv_degradation != null) {
+            for (int i = 0; i < f.down().size(); i++) {
+                latentPreds.add(conv_degradation.get(i).get(0).forward(f.down().get(i)));
+            }
+            latentMid = conv_degradation_mid.get(0).forward(f.mid());
+        }
+        return new Result(scaled(f, conditioningScale), latentPreds, latentMid, rgbs);
+    }
+}
