@@ -52,7 +52,7 @@ public final class JsonConfig {
         return source;
     }
 
-    public JsonNode node() {
+    public ObjectNode node() {
         return node;
     }
 

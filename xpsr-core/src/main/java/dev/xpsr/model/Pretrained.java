@@ -42,6 +42,16 @@ public final class Pretrained {
         return load(dir, variant, ControlNetModel::new, Set.of(), UnaryOperator.identity());
     }
 
+    /** XPSR's ControlNet ({@code controlnet/} of an XPSR checkpoint). */
+    public static XpsrControlNetModel xpsrControlNet(Path dir, String variant) {
+        return load(dir, variant, XpsrControlNetModel::new, Set.of(), UnaryOperator.identity());
+    }
+
+    /** XPSR's UNet ({@code unet/} of an XPSR checkpoint). */
+    public static XpsrUNet2DConditionModel xpsrUnet(Path dir, String variant) {
+        return load(dir, variant, XpsrUNet2DConditionModel::new, Set.of(), UnaryOperator.identity());
+    }
+
     /** The VAE; old exports' attention names ({@code query/key/value/proj_attn}) are mapped as diffusers does. */
     public static AutoencoderKL vae(Path dir, String variant) {
         return load(dir, variant, AutoencoderKL::new, Set.of(), Pretrained::modernVaeKey);

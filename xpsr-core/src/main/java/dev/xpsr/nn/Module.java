@@ -67,6 +67,13 @@ public abstract class Module {
         return Collections.unmodifiableMap(children);
     }
 
+    /** Turns gradient tracking of every parameter of this subtree on or off (trainable / frozen). */
+    public void requiresGrad(boolean on) {
+        for (Tensor t : namedParameters().values()) {
+            t.requires_grad_(on);
+        }
+    }
+
     /** Number of scalar parameters in this subtree. */
     public long parameterCount() {
         long n = 0;
