@@ -188,6 +188,16 @@ public final class Torch {
         return g;
     }
 
+    /** Uniform [0, 1) float32 draws from {@code generator}, as {@code torch.rand(*shape, generator=g)}. */
+    public static Tensor rand(Generator generator, long... shape) {
+        return torch.rand(shape, new GeneratorOptional(generator), new TensorOptions(ScalarType.Float));
+    }
+
+    /** Poisson draws with the element-wise rates {@code rate}, as {@code torch.poisson(rate, generator=g)}. */
+    public static Tensor poisson(Tensor rate, Generator generator) {
+        return torch.poisson(rate, new GeneratorOptional(generator));
+    }
+
     // ---------------------------------------------------------------- arithmetic with Java numbers
 
     public static Tensor mul(Tensor x, double s) {
@@ -229,6 +239,21 @@ public final class Torch {
 
     public static Tensor cos(Tensor x) {
         return torch.cos(x);
+    }
+
+    /** {@code s - x}. */
+    public static Tensor rsub(double s, Tensor x) {
+        return torch.rsub(x, new Scalar(s));
+    }
+
+    /** Element-wise {@code x > value} as a bool tensor. */
+    public static Tensor gt(Tensor x, double value) {
+        return x.gt(new Scalar(value));
+    }
+
+    /** Element-wise {@code x < value} as a bool tensor. */
+    public static Tensor lt(Tensor x, double value) {
+        return x.lt(new Scalar(value));
     }
 
     /** Index of the first maximum along {@code dim} (int64). */
@@ -273,6 +298,44 @@ public final class Torch {
         TensorOptional b = bias == null ? new TensorOptional() : new TensorOptional(bias);
         return torch.conv2d(x, weight, b, new long[] {stride, stride}, new long[] {padding, padding},
                 new long[] {1, 1}, 1);
+    }
+
+    /** Grouped 2-D convolution (cross-correlation), stride 1, no padding, no bias: {@code F.conv2d(x, w, groups=g)}. */
+    public static Tensor conv2dGrouped(Tensor x, Tensor weight, long groups) {
+        return torch.conv2d(x, weight, new TensorOptional(), new long[] {1, 1}, new long[] {0, 0},
+                new long[] {1, 1}, groups);
+    }
+
+    /** Reflect padding (edge not repeated), {@code F.pad(x, pads, mode="reflect")}; pads (left, right, top, bottom). */
+    public static Tensor padReflect(Tensor x, long... pads) {
+        return torch.pad(x, pads, "reflect", new DoubleOptional());
+    }
+
+    /**
+     * Bilinear resize of (B, C, H, W) to (height, width), align_corners False, no antialias.
+     *
+     * @param scaleH the {@code scale_factor} the caller gave (coordinates map with 1/scale), or {@code null} for
+     *               {@code size=} semantics (coordinates map with in/out)
+     * @param scaleW as {@code scaleH}, for the width
+     */
+    public static Tensor upsampleBilinear(Tensor x, long height, long width, Double scaleH, Double scaleW) {
+        return torch.upsample_bilinear2d(x, new long[] {height, width}, false, optional(scaleH), optional(scaleW));
+    }
+
+    /** Bicubic (A = −0.75, border-clamped taps) resize, align_corners False; scales as {@link #upsampleBilinear}. */
+    public static Tensor upsampleBicubic(Tensor x, long height, long width, Double scaleH, Double scaleW) {
+        return torch.upsample_bicubic2d(x, new long[] {height, width}, false, optional(scaleH), optional(scaleW));
+    }
+
+    /** Adaptive average pooling to (height, width): {@code F.interpolate(mode="area")}. */
+    public static Tensor adaptiveAvgPool2d(Tensor x, long height, long width) {
+        return torch.adaptive_avg_pool2d(x, height, width);
+    }
+
+    /** Average pooling with a square window and stride equal to it (no padding). */
+    public static Tensor avgPool2d(Tensor x, long kernel) {
+        return torch.avg_pool2d(x, new long[] {kernel, kernel}, new long[] {kernel, kernel}, new long[] {0, 0},
+                false, false, new LongOptional());
     }
 
     /** GroupNorm over (C/groups × spatial) with per-channel affine. */
@@ -349,6 +412,10 @@ public final class Torch {
     public static AutoCloseable noGrad() {
         NoGradGuard guard = new NoGradGuard();
         return guard::close;
+    }
+
+    private static DoubleOptional optional(Double value) {
+        return value == null ? new DoubleOptional() : new DoubleOptional(value);
     }
 
     private static void checkNumel(int length, long[] shape) {
