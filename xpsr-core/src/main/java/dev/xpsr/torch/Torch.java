@@ -11,6 +11,7 @@ import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.ScalarOptional;
+import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.TensorOptions;
@@ -295,15 +296,12 @@ public final class Torch {
 
     /** 2-D convolution (cross-correlation) with square stride and padding; {@code bias} may be null. */
     public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, long stride, long padding) {
-        TensorOptional b = bias == null ? new TensorOptional() : new TensorOptional(bias);
-        return torch.conv2d(x, weight, b, new long[] {stride, stride}, new long[] {padding, padding},
-                new long[] {1, 1}, 1);
+        return conv2d(x, weight, bias, stride, padding, 1, 1);
     }
 
     /** Grouped 2-D convolution (cross-correlation), stride 1, no padding, no bias: {@code F.conv2d(x, w, groups=g)}. */
     public static Tensor conv2dGrouped(Tensor x, Tensor weight, long groups) {
-        return torch.conv2d(x, weight, new TensorOptional(), new long[] {1, 1}, new long[] {0, 0},
-                new long[] {1, 1}, groups);
+        return conv2d(x, weight, null, 1, 0, 1, groups);
     }
 
     /** Reflect padding (edge not repeated), {@code F.pad(x, pads, mode="reflect")}; pads (left, right, top, bottom). */
@@ -336,6 +334,27 @@ public final class Torch {
     public static Tensor avgPool2d(Tensor x, long kernel) {
         return torch.avg_pool2d(x, new long[] {kernel, kernel}, new long[] {kernel, kernel}, new long[] {0, 0},
                 false, false, new LongOptional());
+    }
+
+    /**
+     * 2-D convolution with square stride, padding and dilation, and {@code groups} channel groups, as
+     * {@code F.conv2d(x, w, b, stride, padding, dilation, groups)}; {@code bias} may be null.
+     */
+    public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, long stride, long padding, long dilation,
+            long groups) {
+        TensorOptional b = bias == null ? new TensorOptional() : new TensorOptional(bias);
+        return torch.conv2d(x, weight, b, new long[] {stride, stride}, new long[] {padding, padding},
+                new long[] {dilation, dilation}, groups);
+    }
+
+    /** Edge-replicating padding, {@code F.pad(x, pads, mode="replicate")}; {@code pads} as in {@link #pad}. */
+    public static Tensor padReplicate(Tensor x, long... pads) {
+        return torch.pad(x, pads, "replicate", new DoubleOptional());
+    }
+
+    /** Mean over one dimension. */
+    public static Tensor mean(Tensor x, long dim, boolean keepdim) {
+        return x.mean(new long[] {dim}, keepdim, new ScalarTypeOptional());
     }
 
     /** GroupNorm over (C/groups × spatial) with per-channel affine. */
@@ -393,6 +412,11 @@ public final class Torch {
     /** Constant zero padding; {@code pads} as in {@code F.pad}: (left, right, top, bottom, ...). */
     public static Tensor pad(Tensor x, long... pads) {
         return torch.pad(x, pads);
+    }
+
+    /** Variance over one dimension; {@code unbiased} divides by N − 1 (torch's default), else by N. */
+    public static Tensor var(Tensor x, long dim, boolean unbiased, boolean keepdim) {
+        return torch.var(x, new long[] {dim}, unbiased, keepdim);
     }
 
     /** Embedding lookup, {@code weight[ids]}. */
