@@ -113,7 +113,7 @@ public final class ClipTextModel extends Module {
                 throw new IllegalArgumentException("token sequence of length " + length
                         + " exceeds max_position_embeddings " + maxPositions);
             }
-            Tensor positions = Torch.arange(length).to(ScalarType.Long).unsqueeze(0);
+            Tensor positions = Torch.arange(length).to(ids.device(), ScalarType.Long).unsqueeze(0);
             return token_embedding.forward(ids).add(position_embedding.forward(positions));
         }
     }

@@ -1,5 +1,6 @@
 package dev.xpsr.nn;
 
+import dev.xpsr.torch.Placement;
 import dev.xpsr.torch.Torch;
 import org.bytedeco.pytorch.Tensor;
 
@@ -65,6 +66,22 @@ public abstract class Module {
     /** The direct children, keyed by name. */
     public Map<String, Module> children() {
         return Collections.unmodifiableMap(children);
+    }
+
+    /**
+     * Moves every parameter and buffer of this subtree to {@code placement} (device and, for floating-point
+     * tensors, precision), in place: the tensor objects the modules hold keep their identity, as
+     * {@code module.to(device, dtype)} does in PyTorch.
+     */
+    public void to(Placement placement) {
+        try (AutoCloseable guard = Torch.noGrad()) {
+            for (Tensor t : stateDict().values()) {
+                t.set_data(placement.place(t));
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("moving " + getClass().getSimpleName() + " to " + placement + " failed: "
+                    + e.getMessage(), e);
+        }
     }
 
     /** Turns gradient tracking of every parameter of this subtree on or off (trainable / frozen). */

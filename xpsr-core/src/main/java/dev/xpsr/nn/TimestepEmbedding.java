@@ -28,7 +28,8 @@ public final class TimestepEmbedding extends Module {
     public Tensor forward(Tensor timesteps, Tensor sample) {
         Tensor t = timesteps.dim() == 0 ? timesteps.reshape(1) : timesteps;
         t = t.expand(sample.size(0));
-        Tensor emb = sinusoidal(t, projectionDim, flipSinToCos, freqShift).to(sample.scalar_type());
+        // the projection is computed in float32 on the CPU, then moved to the sample's device and precision
+        Tensor emb = sinusoidal(t.cpu(), projectionDim, flipSinToCos, freqShift).to(sample.device(), sample.scalar_type());
         return linear_2.forward(Torch.silu(linear_1.forward(emb)));
     }
 

@@ -6,11 +6,14 @@ import dev.xpsr.model.ClipTokenizer;
 import dev.xpsr.model.Pretrained;
 import dev.xpsr.model.XpsrControlNetModel;
 import dev.xpsr.model.XpsrUNet2DConditionModel;
+import dev.xpsr.nn.Module;
 import dev.xpsr.scheduler.SchedulerConfig;
+import dev.xpsr.torch.Placement;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Everything XPSR's inference needs, loaded once: from the Stable Diffusion 1.5 folder the tokenizer, CLIP text
@@ -18,7 +21,22 @@ import java.nio.file.Path;
  */
 public record XpsrModels(ClipTokenizer tokenizer, ClipTextModel textEncoder, AutoencoderKL vae,
                          XpsrControlNetModel controlNet, XpsrUNet2DConditionModel unet,
-                         SchedulerConfig schedulerConfig) {
+                         SchedulerConfig schedulerConfig, Placement placement) {
+
+    /** Models on the CPU in fp32, as loaded. */
+    public XpsrModels(ClipTokenizer tokenizer, ClipTextModel textEncoder, AutoencoderKL vae,
+                      XpsrControlNetModel controlNet, XpsrUNet2DConditionModel unet, SchedulerConfig schedulerConfig) {
+        this(tokenizer, textEncoder, vae, controlNet, unet, schedulerConfig, Placement.CPU_FP32);
+    }
+
+    /** The same models moved once to {@code target} (device and precision). */
+    public XpsrModels to(Placement target) {
+        target.checkAvailable();
+        for (Module m : List.of(textEncoder, vae, controlNet, unet)) {
+            m.to(target);
+        }
+        return new XpsrModels(tokenizer, textEncoder, vae, controlNet, unet, schedulerConfig, target);
+    }
 
     /**
      * @param sd15    a diffusers SD-1.5 folder ({@code text_encoder/}, {@code tokenizer/}, {@code vae/},

@@ -75,10 +75,11 @@ public final class XpsrPipeline {
     }
 
     /** Diffusion on an already preprocessed control image; returns the decoded, post-processed 8-bit image. */
-    public RgbImage generate(RgbImage control, Prompts prompts, UpscaleOptions options, NoiseSource noise,
+    public RgbImage generate(RgbImage control, Prompts prompts, UpscaleOptions options, NoiseSource drawn,
                              StepListener listener) {
         TextContext ctx = encodePrompts(prompts);
-        Tensor image = control.toTensor();
+        Tensor image = placed(control.toTensor());
+        NoiseSource noise = shape -> placed(drawn.next(shape));
         Scheduler scheduler = Schedulers.create(options.sampler(), models.schedulerConfig());
         scheduler.setTimesteps(options.steps());
         Tensor latents = initialLatents(image, scheduler, options, noise);
@@ -100,7 +101,7 @@ public final class XpsrPipeline {
         for (int i = 0; i < ids.length; i++) {
             longs[i] = ids[i];
         }
-        return models.textEncoder().forward(Torch.fromLongs(longs, 1, ids.length));
+        return models.textEncoder().forward(placed(Torch.fromLongs(longs, 1, ids.length)));
     }
 
     /**
@@ -179,9 +180,9 @@ public final class XpsrPipeline {
     private Tensor tiledNoisePrediction(Tensor x, long t, TextContext ctx, Tensor control2, UpscaleOptions options,
                                         List<LatentTiles.Tile> tiles) {
         int tile = tiles.get(0).size();
-        Tensor weights = TileWeights.gaussian(tile, tile, 1, (int) x.size(1));
-        Tensor sum = Torch.zeros(Torch.shape(x));
-        Tensor contributors = Torch.zeros(Torch.shape(x));
+        Tensor weights = placed(TileWeights.gaussian(tile, tile, 1, (int) x.size(1)));
+        Tensor sum = Torch.zerosLike(x);
+        Tensor contributors = Torch.zerosLike(x);
         for (LatentTiles.Tile tl : tiles) {
             try (PointerScope scope = new PointerScope()) {
                 Tensor xt = x.narrow(2, tl.y(), tile).narrow(3, tl.x(), tile);
@@ -192,6 +193,11 @@ public final class XpsrPipeline {
             }
         }
         return sum.div(contributors);
+    }
+
+    /** {@code t} on the models' device, in their precision. */
+    private Tensor placed(Tensor t) {
+        return models.placement().place(t);
     }
 
     /** VAE decode of a latent, {@code vae.decode(z / scaling_factor)}: an image in about [−1, 1]. */

@@ -144,6 +144,11 @@ public final class Torch {
         return torch.zeros(shape, new TensorOptions(type));
     }
 
+    /** Zeros with the shape, dtype and device of {@code like}. */
+    public static Tensor zerosLike(Tensor like) {
+        return torch.zeros_like(like);
+    }
+
     public static Tensor ones(long... shape) {
         return torch.ones(shape);
     }
