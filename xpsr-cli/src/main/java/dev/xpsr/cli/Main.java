@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code xpsr} command line: one subcommand per job. */
 @Command(name = "xpsr", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "XPSR diffusion super-resolution on the JVM.",
-        subcommands = {BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {UpscaleCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -17,7 +17,18 @@ public final class Main implements Runnable {
 
     /** Runs the command line and returns its exit code (for tests). */
     public static int run(String... args) {
-        return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
+        return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true)
+                .setExecutionExceptionHandler(Main::reportFailure).execute(args);
+    }
+
+    /** A failure outside a per-file error (bad option value, unloadable model): one clear line, exit code 2. */
+    private static int reportFailure(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
+        String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        cmd.getErr().println(cmd.getCommandName() + ": " + msg);
+        if (Boolean.getBoolean("xpsr.debug")) {
+            e.printStackTrace(cmd.getErr());
+        }
+        return 2;
     }
 
     @Override

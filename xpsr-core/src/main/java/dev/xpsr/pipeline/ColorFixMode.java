@@ -10,6 +10,15 @@ import dev.xpsr.io.RgbImage;
 public enum ColorFixMode {
     ADAIN, WAVELET, NONE;
 
+    /** Parses {@code adain}, {@code wavelet} or {@code none} (any case). */
+    public static ColorFixMode parse(String s) {
+        try {
+            return valueOf(s.trim().toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("unknown colour fix '" + s + "'; use adain, wavelet or none");
+        }
+    }
+
     /** The corrected {@code target}, with colours taken from {@code source}. */
     public RgbImage apply(RgbImage target, RgbImage source) {
         return switch (this) {

@@ -1,0 +1,257 @@
+package dev.xpsr.cli;
+
+import dev.xpsr.io.ImageFiles;
+import dev.xpsr.pipeline.BatchUpscaler;
+import dev.xpsr.pipeline.ColorFixMode;
+import dev.xpsr.pipeline.PromptFolder;
+import dev.xpsr.pipeline.Prompts;
+import dev.xpsr.pipeline.UpscaleOptions;
+import dev.xpsr.pipeline.XpsrModels;
+import dev.xpsr.pipeline.XpsrPipeline;
+import dev.xpsr.pipeline.XpsrPrompts;
+import dev.xpsr.torch.NativeStartup;
+import dev.xpsr.torch.Placement;
+import dev.xpsr.util.ProcessMemory;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code xpsr upscale}: ×4 restoration of image files with XPSR. */
+@Command(name = "upscale", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Restore degraded photos x4 with XPSR (Stable Diffusion 1.5 + XPSR ControlNet).",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:every image was written (or skipped as existing)", "1:at least one image failed",
+                "2:invalid options or models that cannot be loaded"})
+public final class UpscaleCommand implements Callable<Integer> {
+    @Parameters(arity = "1..*", paramLabel = "INPUT", description = "Image files or folders.")
+    List<Path> inputs;
+
+    @Option(names = {"-o", "--output"}, required = true, description = "Output folder (created if missing).")
+    Path output;
+
+    @Option(names = "--model", required = true,
+            description = "Stable Diffusion 1.5 diffusers folder (text_encoder/, tokenizer/, vae/, scheduler/).")
+    Path model;
+
+    @Option(names = "--xpsr", required = true, description = "Folder holding XPSR's controlnet/ and unet/.")
+    Path xpsr;
+
+    @Option(names = "--variant", description = "Weight file variant to read, e.g. fp16 (default: the full files).")
+    String variant;
+
+    @Option(names = "--prompt", description = "High-level caption for every image (default: from --prompt-dir, else empty).")
+    String prompt;
+
+    @Option(names = "--lowlevel-prompt", description = "Low-level quality description for every image (default: from --prompt-dir, else empty).")
+    String lowlevelPrompt;
+
+    @Option(names = "--prompt-dir", description = "Folder in XPSR's layout: highlevel_prompt/<name>.txt, lowlevel_prompt_q/<name>.txt.")
+    Path promptDir;
+
+    @Option(names = "--added-prompt", defaultValue = XpsrPrompts.ADDED_PROMPT,
+            description = "Appended to the caption (default: \"${DEFAULT-VALUE}\").")
+    String addedPrompt;
+
+    @Option(names = "--negative-prompt", defaultValue = XpsrPrompts.NEGATIVE_PROMPT,
+            description = "Negative high-level prompt (default: \"${DEFAULT-VALUE}\").")
+    String negativePrompt;
+
+    @Option(names = "--steps", defaultValue = "20", description = "Denoising steps (default: ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(names = "--guidance", defaultValue = "4.5",
+            description = "Classifier-free guidance scale; the paper states 5.5 (default: ${DEFAULT-VALUE}, XPSR's code).")
+    double guidance;
+
+    @Option(names = "--conditioning-scale", defaultValue = "1.0", description = "ControlNet strength (default: ${DEFAULT-VALUE}).")
+    double conditioningScale;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed of every random draw (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--added-noise", defaultValue = "800",
+            description = "Timestep at which the LR latent is re-noised (default: ${DEFAULT-VALUE}).")
+    int addedNoise;
+
+    @Option(names = "--start-from-noise", description = "Start from pure noise instead of the noised LR latent.")
+    boolean startFromNoise;
+
+    @Option(names = "--sampler", defaultValue = "ddpm", description = "ddpm, ddim or unipc (default: ${DEFAULT-VALUE}).")
+    String sampler;
+
+    @Option(names = "--color-fix", defaultValue = "adain", description = "adain, wavelet or none (default: ${DEFAULT-VALUE}).")
+    String colorFix;
+
+    @Option(names = "--process-size", defaultValue = "512",
+            description = "Shorter side raised to this before diffusion (default: ${DEFAULT-VALUE}).")
+    int processSize;
+
+    @Option(names = "--tile", defaultValue = "320",
+            description = "Latent tile side; tiling is used above its area (default: ${DEFAULT-VALUE}).")
+    int tile;
+
+    @Option(names = "--tile-overlap", defaultValue = "8", description = "Latent tile overlap (default: ${DEFAULT-VALUE}).")
+    int tileOverlap;
+
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu, cuda or cuda:N (default: ${DEFAULT-VALUE}).")
+    String device;
+
+    @Option(names = "--dtype", defaultValue = "fp32", description = "fp32, fp16 or bf16 (default: ${DEFAULT-VALUE}).")
+    String dtype;
+
+    @Option(names = "--threads", description = "ATen intra-op threads (default: all available cores).")
+    Integer threads;
+
+    @Option(names = {"-r", "--recursive"}, description = "Descend into sub-folders of folder inputs.")
+    boolean recursive;
+
+    @Option(names = "--skip-existing", description = "Skip images whose output file exists.")
+    boolean skipExisting;
+
+    @Option(names = "--max-pixels", defaultValue = "64000000",
+            description = "Refuse inputs with more pixels, before decoding (default: ${DEFAULT-VALUE}).")
+    long maxPixels;
+
+    private final PrintStream out = System.out;
+    private final PrintStream err = System.err;
+
+    @Override
+    public Integer call() throws IOException {
+        NativeStartup.ensureStarted(threads == null ? Runtime.getRuntime().availableProcessors() : threads);
+        UpscaleOptions options = options();
+        Placement placement = Placement.parse(device, dtype);
+        List<Path> files = BatchUpscaler.collectInputs(inputs, recursive);
+        if (files.isEmpty()) {
+            err.println("xpsr upscale: no images found in " + inputs);
+            return 2;
+        }
+        Files.createDirectories(output);
+        long t0 = System.nanoTime();
+        XpsrModels models = XpsrModels.load(model, xpsr, variant).to(placement);
+        out.printf("loaded models in %.1f s (%s, %s)%n", (System.nanoTime() - t0) / 1e9, placement.device(),
+                placement.precision());
+        BatchUpscaler batch = new BatchUpscaler(new XpsrPipeline(models), options, this::prompts,
+                ImageFiles.ReadOptions.DEFAULTS.withMaxPixels(maxPixels));
+        List<BatchUpscaler.Outcome> outcomes;
+        try (ProgressListener progress = new ProgressListener(options.steps())) {
+            outcomes = batch.run(files, roots(files), output, skipExisting, progress);
+        }
+        return summarize(outcomes);
+    }
+
+    private UpscaleOptions options() {
+        return new UpscaleOptions(steps, guidance, conditioningScale, addedNoise, startFromNoise, sampler,
+                ColorFixMode.parse(colorFix), 4, processSize, tile, tileOverlap, seed);
+    }
+
+    private BatchUpscaler.ResolvedPrompts prompts(Path image, dev.xpsr.io.RgbImage lr) throws IOException {
+        String stem = stem(image);
+        PromptFolder folder = promptDir == null ? null : new PromptFolder(promptDir);
+        String high = prompt;
+        String source = "arguments";
+        if (high == null && folder != null && folder.highlevel(stem).isPresent()) {
+            high = folder.highlevel(stem).get();
+            source = "prompt folder";
+        }
+        String low = lowlevelPrompt;
+        if (low == null && folder != null && folder.lowlevel(stem).isPresent()) {
+            low = folder.lowlevel(stem).get();
+            source = "prompt folder";
+        }
+        if (high == null && low == null) {
+            source = "none (empty captions)";
+        }
+        Prompts p = new Prompts(XpsrPrompts.positive(high == null ? "" : high, addedPrompt), negativePrompt,
+                low == null ? "" : low, XpsrPrompts.LOWLEVEL_NEGATIVE_PROMPT);
+        return new BatchUpscaler.ResolvedPrompts(p, source);
+    }
+
+    /** Each file found inside a folder input keeps its path relative to that folder. */
+    private Map<Path, Path> roots(List<Path> files) {
+        Map<Path, Path> roots = new HashMap<>();
+        for (Path f : files) {
+            for (Path in : inputs) {
+                if (Files.isDirectory(in) && f.startsWith(in)) {
+                    roots.put(f, in);
+                }
+            }
+        }
+        return roots;
+    }
+
+    private int summarize(List<BatchUpscaler.Outcome> outcomes) {
+        long written = outcomes.stream().filter(o -> o.status() == BatchUpscaler.Status.WRITTEN).count();
+        long skipped = outcomes.stream().filter(o -> o.status() == BatchUpscaler.Status.SKIPPED).count();
+        List<BatchUpscaler.Outcome> failed = outcomes.stream()
+                .filter(o -> o.status() == BatchUpscaler.Status.FAILED).toList();
+        double seconds = outcomes.stream().filter(o -> o.status() == BatchUpscaler.Status.WRITTEN)
+                .mapToDouble(BatchUpscaler.Outcome::seconds).sum();
+        out.printf("%d written, %d skipped, %d failed; %s per image; peak memory %s%n", written, skipped,
+                failed.size(), written == 0 ? "n/a" : String.format("%.1f s", seconds / written),
+                ProcessMemory.format(ProcessMemory.peakRssBytes()));
+        for (BatchUpscaler.Outcome o : failed) {
+            err.println("failed: " + o.message());
+        }
+        return failed.isEmpty() ? 0 : 1;
+    }
+
+    private static String stem(Path p) {
+        String name = p.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        return dot > 0 ? name.substring(0, dot) : name;
+    }
+
+    /** A progress bar over the denoising steps of each image, with the per-step and per-image ETA. */
+    private final class ProgressListener implements BatchUpscaler.Listener, AutoCloseable {
+        private final int steps;
+        private ProgressBar bar;
+
+        ProgressListener(int steps) {
+            this.steps = steps;
+        }
+
+        @Override
+        public void imageStarted(Path input, int index, int total, BatchUpscaler.ResolvedPrompts prompts) {
+            out.printf("[%d/%d] %s (prompts: %s)%n", index + 1, total, input, prompts.source());
+            bar = new ProgressBarBuilder().setTaskName("denoise").setInitialMax(steps)
+                    .setStyle(ProgressBarStyle.ASCII).setUnit(" steps", 1).showSpeed().build();
+        }
+
+        @Override
+        public void step(int index, int total) {
+            if (bar != null) {
+                bar.stepTo(index + 1);
+            }
+        }
+
+        @Override
+        public void imageFinished(BatchUpscaler.Outcome outcome) {
+            close();
+            switch (outcome.status()) {
+                case WRITTEN -> out.printf("  -> %s (%.1f s)%n", outcome.output(), outcome.seconds());
+                case SKIPPED -> out.printf("  skipped %s: %s%n", outcome.input(), outcome.message());
+                case FAILED -> err.printf("  failed: %s%n", outcome.message());
+            }
+        }
+
+        @Override
+        public void close() {
+            if (bar != null) {
+                bar.close();
+                bar = null;
+            }
+        }
+    }
+}

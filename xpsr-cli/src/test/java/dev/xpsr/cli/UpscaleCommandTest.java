@@ -1,0 +1,93 @@
+package dev.xpsr.cli;
+
+import dev.xpsr.io.ImageFiles;
+import dev.xpsr.io.RgbImage;
+import dev.xpsr.pipeline.PilResize;
+import dev.xpsr.testing.TinyXpsrModels;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** {@code xpsr upscale} end to end on a real photo with a tiny XPSR model set written by the test. */
+class UpscaleCommandTest {
+    @TempDir
+    static Path tmp;
+    static TinyXpsrModels.Folders models;
+    static Path input;
+
+    @BeforeAll
+    static void prepare() throws Exception {
+        models = TinyXpsrModels.write(tmp.resolve("models"), 5);
+        Path photo = Path.of(System.getProperty("xpsr.data", "../fixtures/data")).resolve("images/hr/skimage_chelsea.png");
+        RgbImage hr = ImageFiles.read(photo);
+        RgbImage lr = PilResize.resize(hr.crop(120, 30, 192, 144), 48, 36);
+        input = Files.createDirectories(tmp.resolve("in")).resolve("chelsea.png");
+        ImageFiles.writePng(input, lr);
+    }
+
+    private int upscale(Path out, long seed, String... extra) {
+        String[] base = {"upscale", input.toString(), "-o", out.toString(), "--model", models.sd15().toString(),
+                "--xpsr", models.xpsr().toString(), "--steps", "2", "--process-size", "64", "--seed",
+                Long.toString(seed), "--threads", "2"};
+        String[] args = new String[base.length + extra.length];
+        System.arraycopy(base, 0, args, 0, base.length);
+        System.arraycopy(extra, 0, args, base.length, extra.length);
+        return Main.run(args);
+    }
+
+    @Test
+    void writesAFourTimesLargerPngWithItsSettingsAndReproducesItBitForBit() throws Exception {
+        Path a = tmp.resolve("a");
+        Path b = tmp.resolve("b");
+        Path c = tmp.resolve("c");
+        assertThat(upscale(a, 7, "--prompt", "a cat", "--lowlevel-prompt", "The image is blurry.")).isZero();
+        assertThat(upscale(b, 7, "--prompt", "a cat", "--lowlevel-prompt", "The image is blurry.")).isZero();
+        assertThat(upscale(c, 8, "--prompt", "a cat", "--lowlevel-prompt", "The image is blurry.")).isZero();
+
+        Path outA = a.resolve("chelsea.png");
+        RgbImage result = ImageFiles.read(outA);
+        assertThat(result.width()).isEqualTo(48 * 4);
+        assertThat(result.height()).isEqualTo(36 * 4);
+        assertThat(Files.readAllBytes(outA)).isEqualTo(Files.readAllBytes(b.resolve("chelsea.png")));
+        assertThat(ImageFiles.read(c.resolve("chelsea.png"))).isNotEqualTo(result);
+
+        Map<String, String> text = ImageFiles.readPngText(outA);
+        assertThat(text.get("xpsr:prompt")).isEqualTo("a cat clean, high-resolution, 8k, high quality, clear text.");
+        assertThat(text.get("xpsr:lowlevel_prompt")).isEqualTo("The image is blurry.");
+        assertThat(text.get("xpsr:seed")).isEqualTo("7");
+    }
+
+    @Test
+    void aBadFileIsReportedAndTheBatchGoesOn() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("mixed"));
+        Files.copy(input, dir.resolve("good.png"));
+        Files.writeString(dir.resolve("broken.png"), "not an image");
+        Path out = tmp.resolve("mixed-out");
+        String[] args = {"upscale", dir.toString(), "-o", out.toString(), "--model", models.sd15().toString(),
+                "--xpsr", models.xpsr().toString(), "--steps", "1", "--process-size", "64"};
+        assertThat(Main.run(args)).isEqualTo(1);
+        assertThat(out.resolve("good.png")).exists();
+        assertThat(out.resolve("broken.png")).doesNotExist();
+        assertThat(Main.run(append(args, "--skip-existing"))).isEqualTo(1);
+    }
+
+    @Test
+    void missingModelFolderIsAClearErrorWithExitCodeTwo() {
+        String[] args = {"upscale", input.toString(), "-o", tmp.resolve("x").toString(), "--model",
+                tmp.resolve("nowhere").toString(), "--xpsr", models.xpsr().toString()};
+        assertThat(Main.run(args)).isEqualTo(2);
+    }
+
+    private static String[] append(String[] a, String... more) {
+        String[] out = new String[a.length + more.length];
+        System.arraycopy(a, 0, out, 0, a.length);
+        System.arraycopy(more, 0, out, a.length, more.length);
+        return out;
+    }
+}
