@@ -177,7 +177,7 @@ public final class XpsrPipeline {
      * Mixture-of-diffusers tiling as XPSR does it: each tile (with its ×8 control-image crop) predicts noise, the
      * predictions are blended with Gaussian weights and divided by the summed weights.
      */
-    private Tensor tiledNoisePrediction(Tensor x, long t, TextContext ctx, Tensor control2, UpscaleOptions options,
+    Tensor tiledNoisePrediction(Tensor x, long t, TextContext ctx, Tensor control2, UpscaleOptions options,
                                         List<LatentTiles.Tile> tiles) {
         int tile = tiles.get(0).size();
         Tensor weights = placed(TileWeights.gaussian(tile, tile, 1, (int) x.size(1)));
