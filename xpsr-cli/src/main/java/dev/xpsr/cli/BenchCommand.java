@@ -1,13 +1,18 @@
 package dev.xpsr.cli;
 
+import dev.xpsr.io.ImageFiles;
+import dev.xpsr.io.RgbImage;
 import dev.xpsr.model.ControlNetModel;
 import dev.xpsr.model.Sd15Configs;
-import dev.xpsr.model.XpsrControlNetModel;
-import dev.xpsr.model.XpsrInitialization;
-import dev.xpsr.nn.FusionMode;
-import dev.xpsr.nn.TextContext;
 import dev.xpsr.model.UNet2DConditionModel;
 import dev.xpsr.nn.Init;
+import dev.xpsr.nn.TextContext;
+import dev.xpsr.pipeline.PilResize;
+import dev.xpsr.pipeline.Prompts;
+import dev.xpsr.pipeline.RandomXpsrModels;
+import dev.xpsr.pipeline.UpscaleOptions;
+import dev.xpsr.pipeline.XpsrModels;
+import dev.xpsr.pipeline.XpsrPipeline;
 import dev.xpsr.torch.NativeStartup;
 import dev.xpsr.torch.Torch;
 import dev.xpsr.util.ProcessMemory;
@@ -18,21 +23,33 @@ import org.bytedeco.pytorch.Tensor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
  * {@code xpsr bench}: times full-size networks built from Stable Diffusion 1.5's real configs with random weights,
- * reporting the median over runs and the process's peak resident memory.
+ * reporting medians over runs and the process's peak resident memory.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true,
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Benchmark full-size networks (SD-1.5 configs, random weights): median time and peak RSS.")
 public final class BenchCommand implements Callable<Integer> {
-    /** What to time: the SD-1.5 UNet alone, or one XPSR denoising step (ControlNet + UNet). */
-    enum Subject { unet, step }
+    /** What to time. */
+    enum Subject {
+        /** one SD-1.5 UNet forward */
+        unet,
+        /** one XPSR denoising step: ControlNet + UNet on the guidance batch */
+        step,
+        /** a whole restoration of a real photo through the pipeline */
+        upscale
+    }
 
     @Option(names = "--subject", defaultValue = "unet",
-            description = "What to time: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+            description = "unet (SD-1.5 UNet forward), step (XPSR ControlNet + UNet) or upscale (whole pipeline) "
+                    + "(default: ${DEFAULT-VALUE}).")
     Subject subject;
 
     @Option(names = "--runs", defaultValue = "3", description = "Timed runs (default: ${DEFAULT-VALUE}).")
@@ -42,12 +59,26 @@ public final class BenchCommand implements Callable<Integer> {
     int warmup;
 
     @Option(names = "--batch", defaultValue = "2",
-            description = "Batch size; 2 is the classifier-free-guidance batch (default: ${DEFAULT-VALUE}).")
+            description = "unet/step: batch size; 2 is the classifier-free-guidance batch (default: ${DEFAULT-VALUE}).")
     int batch;
 
     @Option(names = "--latent", defaultValue = "64",
-            description = "Latent side in pixels; 64 is a 512x512 image (default: ${DEFAULT-VALUE}).")
+            description = "unet/step: latent side; 64 is a 512x512 image (default: ${DEFAULT-VALUE}).")
     int latent;
+
+    @Option(names = "--input", description = "upscale: LR photo (default: a bundled photo resized to --input-size).")
+    Path input;
+
+    @Option(names = "--input-size", defaultValue = "128",
+            description = "upscale: LR side in pixels; the output is 4x (default: ${DEFAULT-VALUE}).")
+    int inputSize;
+
+    @Option(names = "--steps", defaultValue = "2",
+            description = "upscale: denoising steps timed; the 20-step time is estimated from them (default: ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(names = "--tile", defaultValue = "320", description = "upscale: latent tile side (default: ${DEFAULT-VALUE}).")
+    int tile;
 
     @Option(names = "--threads", description = "ATen intra-op threads (default: all available cores).")
     Integer threads;
@@ -57,51 +88,98 @@ public final class BenchCommand implements Callable<Integer> {
 
     private final PrintStream out = System.out;
 
-    /** One timed pass, its tensors freed by a scope. */
-    private static Runnable pass(XpsrControlNetModel controlNet, UNet2DConditionModel unet, Tensor sample,
-                                 Tensor timestep, TextContext ctx, Tensor image) {
-        return () -> {
-            try (PointerScope scope = new PointerScope()) {
-                if (controlNet == null) {
-                    unet.forward(sample, timestep, ctx, null, null);
-                } else {
-                    ControlNetModel.Output res = controlNet.forward(sample, timestep, ctx, image, 1.0).residuals();
-                    unet.forward(sample, timestep, ctx, res.down(), res.mid());
-                }
-            }
-        };
-    }
-
     @Override
-    public Integer call() {
-        if (runs < 1 || warmup < 0 || batch < 1 || latent < 8) {
-            throw new IllegalArgumentException("--runs ≥ 1, --warmup ≥ 0, --batch ≥ 1 and --latent ≥ 8 are required");
+    public Integer call() throws IOException {
+        if (runs < 1 || warmup < 0 || batch < 1 || latent < 8 || steps < 1 || inputSize < 8) {
+            throw new IllegalArgumentException("--runs, --batch, --steps ≥ 1, --warmup ≥ 0, --latent and --input-size ≥ 8");
         }
         NativeStartup.ensureStarted(threads == null ? Runtime.getRuntime().availableProcessors() : threads);
         out.printf("engine: libtorch 2.10 (CPU), %d ATen threads%n", NativeStartup.threads());
+        return switch (subject) {
+            case unet -> timeUnet();
+            case step -> timeStep();
+            case upscale -> timeUpscale();
+        };
+    }
+
+    private int timeUnet() {
         Generator g = Torch.generator(seed);
         long t0 = System.nanoTime();
-        UNet2DConditionModel sd = new UNet2DConditionModel(Sd15Configs.unet());
-        Init.pytorchDefaults(sd, g);
-        XpsrControlNetModel controlNet = null;
-        UNet2DConditionModel unet = sd;
-        if (subject == Subject.step) {
-            controlNet = XpsrInitialization.controlNetFromUnet(sd, FusionMode.PARALLEL, g);
-            unet = XpsrInitialization.unetFromSd(sd, g);
-            sd = null;
-        }
-        long params = unet.parameterCount() + (controlNet == null ? 0 : controlNet.parameterCount());
-        out.printf("built %s: %,d parameters in %.1f s%n", subject == Subject.step
-                ? "XPSR ControlNet + UNet (SD-1.5 sizes)" : "SD-1.5 UNet", params, (System.nanoTime() - t0) / 1e9);
+        UNet2DConditionModel unet = new UNet2DConditionModel(Sd15Configs.unet());
+        Init.pytorchDefaults(unet, g);
+        built("SD-1.5 UNet", unet.parameterCount(), t0);
         Tensor sample = Torch.randn(g, batch, 4, latent, latent);
-        Tensor timestep = Torch.scalarTensor(951);
+        Tensor context = Torch.randn(g, batch, 77, 768);
+        double median = timed(() -> unet.forward(sample, Torch.scalarTensor(951), context));
+        report("UNet forward", median);
+        return 0;
+    }
+
+    private int timeStep() {
+        long t0 = System.nanoTime();
+        XpsrModels m = RandomXpsrModels.create(seed);
+        built("XPSR ControlNet + UNet (SD-1.5 sizes)", m.controlNet().parameterCount() + m.unet().parameterCount(), t0);
+        Generator g = Torch.generator(seed + 1);
+        Tensor sample = Torch.randn(g, batch, 4, latent, latent);
         TextContext ctx = new TextContext(Torch.randn(g, batch, 77, 768), Torch.randn(g, batch, 77, 768));
-        Tensor image = Torch.randn(g, batch, 3, latent * 8L, latent * 8L);
+        Tensor image = Torch.rand(g, batch, 3, latent * 8L, latent * 8L);
+        double median = timed(() -> {
+            Tensor t = Torch.scalarTensor(951);
+            ControlNetModel.Output res = m.controlNet().forward(sample, t, ctx, image, 1.0).residuals();
+            m.unet().forward(sample, t, ctx, res.down(), res.mid());
+        });
+        report("XPSR step (ControlNet + UNet)", median);
+        return 0;
+    }
+
+    private int timeUpscale() throws IOException {
+        long t0 = System.nanoTime();
+        XpsrModels m = RandomXpsrModels.create(seed);
+        built("XPSR models (text encoder, VAE, ControlNet, UNet)", RandomXpsrModels.parameterCount(m), t0);
+        XpsrPipeline pipeline = new XpsrPipeline(m);
+        RgbImage lr = lowResolutionInput();
+        UpscaleOptions options = UpscaleOptions.DEFAULTS.withSteps(steps).withLatentTiles(tile, 8);
+        List<Double> stepTimes = new ArrayList<>();
+        long[] last = {System.nanoTime()};
+        long start = System.nanoTime();
+        XpsrPipeline.Result r = pipeline.upscale(lr, Prompts.xpsr("a photo", "The image is blurry."), options,
+                (i, n, t, eps, z) -> {
+                    long now = System.nanoTime();
+                    stepTimes.add((now - last[0]) / 1e9);
+                    last[0] = now;
+                });
+        double total = (System.nanoTime() - start) / 1e9;
+        double perStep = Stopwatch.median(stepTimes.stream().mapToDouble(Double::doubleValue).toArray());
+        double fixed = total - stepTimes.stream().mapToDouble(Double::doubleValue).sum();
+        out.printf("restored %dx%d -> %dx%d with %d steps in %.1f s: median %.2f s per step, %.1f s outside the loop%n",
+                lr.width(), lr.height(), r.image().width(), r.image().height(), steps, total, perStep, fixed);
+        out.printf("estimated 20-step restoration: %.0f s; peak RSS %s%n", fixed + 20 * perStep,
+                ProcessMemory.format(ProcessMemory.peakRssBytes()));
+        return 0;
+    }
+
+    private RgbImage lowResolutionInput() throws IOException {
+        if (input != null) {
+            return ImageFiles.read(input);
+        }
+        Path photo = Path.of(System.getProperty("xpsr.data", "fixtures/data")).resolve("images/hr/skimage_astronaut.png");
+        return PilResize.resize(ImageFiles.read(photo), inputSize, inputSize);
+    }
+
+    private void built(String what, long parameters, long t0) {
+        out.printf("built %s: %,d parameters in %.1f s%n", what, parameters, (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** Median seconds of {@code runs} timed passes after {@code warmup} untimed ones, each in its own scope. */
+    private double timed(Runnable pass) {
         double[] times = new double[runs];
         try (AutoCloseable mode = Torch.inferenceMode()) {
             for (int i = -warmup; i < runs; i++) {
-                Runnable pass = pass(controlNet, unet, sample, timestep, ctx, image);
-                double s = Stopwatch.seconds(pass);
+                double s = Stopwatch.seconds(() -> {
+                    try (PointerScope scope = new PointerScope()) {
+                        pass.run();
+                    }
+                });
                 if (i >= 0) {
                     times[i] = s;
                 }
@@ -110,9 +188,11 @@ public final class BenchCommand implements Callable<Integer> {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
-        out.printf("%s, batch %d x 4 x %d x %d, fp32: median %.2f s over %d runs; peak RSS %s%n",
-                subject == Subject.step ? "XPSR step (ControlNet + UNet)" : "UNet forward", batch, latent, latent,
-                Stopwatch.median(times), runs, ProcessMemory.format(ProcessMemory.peakRssBytes()));
-        return 0;
+        return Stopwatch.median(times);
+    }
+
+    private void report(String what, double median) {
+        out.printf("%s, batch %d x 4 x %d x %d, fp32: median %.2f s over %d runs; peak RSS %s%n", what, batch, latent,
+                latent, median, runs, ProcessMemory.format(ProcessMemory.peakRssBytes()));
     }
 }
