@@ -1,5 +1,8 @@
 package dev.xpsr.cli;
 
+import dev.xpsr.hub.HubClient;
+import dev.xpsr.hub.HubSettings;
+import dev.xpsr.hub.ModelLocator;
 import dev.xpsr.io.ImageFiles;
 import dev.xpsr.pipeline.BatchUpscaler;
 import dev.xpsr.pipeline.ColorFixMode;
@@ -41,9 +44,11 @@ public final class UpscaleCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, required = true, description = "Output folder (created if missing).")
     Path output;
 
-    @Option(names = "--model", required = true,
-            description = "Stable Diffusion 1.5 diffusers folder (text_encoder/, tokenizer/, vae/, scheduler/).")
-    Path model;
+    @Option(names = "--model", defaultValue = "stable-diffusion-v1-5/stable-diffusion-v1-5",
+            description = "Stable Diffusion 1.5: a diffusers folder (text_encoder/, tokenizer/, vae/, scheduler/) or a "
+                    + "Hugging Face repo id, downloaded once into the standard cache (HF_HOME, HF_HUB_CACHE, HF_TOKEN, "
+                    + "HF_HUB_OFFLINE honoured) (default: ${DEFAULT-VALUE}).")
+    String model;
 
     @Option(names = "--xpsr", required = true, description = "Folder holding XPSR's controlnet/ and unet/.")
     Path xpsr;
@@ -139,7 +144,12 @@ public final class UpscaleCommand implements Callable<Integer> {
         }
         Files.createDirectories(output);
         long t0 = System.nanoTime();
-        XpsrModels models = XpsrModels.load(model, xpsr, variant).to(placement);
+        Path sd15;
+        try (DownloadProgress progress = new DownloadProgress(err)) {
+            HubClient hub = HubClient.builder(HubSettings.fromSystem()).listener(progress).build();
+            sd15 = ModelLocator.sd15(hub, variant).resolve(model);
+        }
+        XpsrModels models = XpsrModels.load(sd15, xpsr, variant).to(placement);
         out.printf("loaded models in %.1f s (%s, %s)%n", (System.nanoTime() - t0) / 1e9, placement.device(),
                 placement.precision());
         BatchUpscaler batch = new BatchUpscaler(new XpsrPipeline(models), options, this::prompts,

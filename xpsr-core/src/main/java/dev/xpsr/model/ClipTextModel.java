@@ -145,8 +145,10 @@ public final class ClipTextModel extends Module {
         }
 
         public Tensor forward(Tensor x) {
-            Tensor h = x.add(self_attn.forward(layer_norm1.forward(x)));
-            return h.add(mlp.forward(layer_norm2.forward(h)));
+            return Torch.scoped(() -> {
+                Tensor h = x.add(self_attn.forward(layer_norm1.forward(x)));
+                return h.add(mlp.forward(layer_norm2.forward(h)));
+            });
         }
     }
 

@@ -46,12 +46,14 @@ public final class Attention extends Module {
 
     /** Attention of token sequences; {@code context} null means self-attention. */
     public Tensor forward(Tensor x, Tensor context) {
-        Tensor kv = context == null ? x : context;
-        Tensor q = splitHeads(to_q.forward(x));
-        Tensor k = splitHeads(to_k.forward(kv));
-        Tensor v = splitHeads(to_v.forward(kv));
-        Tensor out = Torch.scaledDotProductAttention(q, k, v, false);
-        return to_out.get(0).forward(mergeHeads(out));
+        return Torch.scoped(() -> {
+            Tensor kv = context == null ? x : context;
+            Tensor q = splitHeads(to_q.forward(x));
+            Tensor k = splitHeads(to_k.forward(kv));
+            Tensor v = splitHeads(to_v.forward(kv));
+            Tensor out = Torch.scaledDotProductAttention(q, k, v, false);
+            return to_out.get(0).forward(mergeHeads(out));
+        });
     }
 
     /**
@@ -59,14 +61,16 @@ public final class Attention extends Module {
      * output projection, residual. x (B, C, H, W) → same shape.
      */
     public Tensor forwardSpatial(Tensor x) {
-        long b = x.size(0);
-        long c = x.size(1);
-        long h = x.size(2);
-        long w = x.size(3);
-        Tensor tokens = x.view(b, c, h * w).transpose(1, 2);
-        Tensor normed = group_norm.forward(tokens.transpose(1, 2)).transpose(1, 2);
-        Tensor out = forward(normed, null);
-        return out.transpose(-1, -2).reshape(b, c, h, w).add(x);
+        return Torch.scoped(() -> {
+            long b = x.size(0);
+            long c = x.size(1);
+            long h = x.size(2);
+            long w = x.size(3);
+            Tensor tokens = x.view(b, c, h * w).transpose(1, 2);
+            Tensor normed = group_norm.forward(tokens.transpose(1, 2)).transpose(1, 2);
+            Tensor out = forward(normed, null);
+            return out.transpose(-1, -2).reshape(b, c, h, w).add(x);
+        });
     }
 
     /** (B, N, heads·d) → (B, heads, N, d). */

@@ -1,5 +1,6 @@
 package dev.xpsr.nn;
 
+import dev.xpsr.torch.Torch;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -25,8 +26,10 @@ public final class BasicTransformerBlock extends Module {
     }
 
     public Tensor forward(Tensor x, Tensor context) {
-        Tensor h = attn1.forward(norm1.forward(x), null).add(x);
-        h = attn2.forward(norm2.forward(h), context).add(h);
-        return ff.forward(norm3.forward(h)).add(h);
+        return Torch.scoped(() -> {
+            Tensor h = attn1.forward(norm1.forward(x), null).add(x);
+            h = attn2.forward(norm2.forward(h), context).add(h);
+            return ff.forward(norm3.forward(h)).add(h);
+        });
     }
 }

@@ -23,8 +23,10 @@ public final class FeedForward extends Module {
     }
 
     public Tensor forward(Tensor x) {
-        Tensor[] valueGate = Torch.chunk(proj.forward(x), 2, -1);
-        return out.forward(valueGate[0].mul(Torch.gelu(valueGate[1])));
+        return Torch.scoped(() -> {
+            Tensor[] valueGate = Torch.chunk(proj.forward(x), 2, -1);
+            return out.forward(valueGate[0].mul(Torch.gelu(valueGate[1])));
+        });
     }
 
     /** {@code GEGLU}: holds the projection to twice the inner width. */

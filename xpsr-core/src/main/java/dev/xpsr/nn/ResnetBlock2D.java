@@ -31,14 +31,16 @@ public final class ResnetBlock2D extends Module {
     }
 
     public Tensor forward(Tensor x, Tensor temb) {
-        Tensor h = conv1.forward(Torch.silu(norm1.forward(x)));
-        if (temb != null && time_emb_proj != null) {
-            Tensor t = time_emb_proj.forward(Torch.silu(temb));
-            h = h.add(t.unsqueeze(-1).unsqueeze(-1));
-        }
-        h = conv2.forward(Torch.silu(norm2.forward(h)));
-        Tensor shortcut = conv_shortcut == null ? x : conv_shortcut.forward(x);
-        Tensor sum = shortcut.add(h);
-        return outputScaleFactor == 1.0 ? sum : Torch.div(sum, outputScaleFactor);
+        return Torch.scoped(() -> {
+            Tensor h = conv1.forward(Torch.silu(norm1.forward(x)));
+            if (temb != null && time_emb_proj != null) {
+                Tensor t = time_emb_proj.forward(Torch.silu(temb));
+                h = h.add(t.unsqueeze(-1).unsqueeze(-1));
+            }
+            h = conv2.forward(Torch.silu(norm2.forward(h)));
+            Tensor shortcut = conv_shortcut == null ? x : conv_shortcut.forward(x);
+            Tensor sum = shortcut.add(h);
+            return outputScaleFactor == 1.0 ? sum : Torch.div(sum, outputScaleFactor);
+        });
     }
 }

@@ -1,5 +1,6 @@
 package dev.xpsr.nn;
 
+import dev.xpsr.torch.Torch;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -45,7 +46,7 @@ public final class SemanticFusion {
      * alone, as XPSR's blocks do when {@code lowlevel_encoder_hidden_states} is None.
      */
     public Tensor apply(int i, Tensor h, TextContext ctx) {
-        return switch (mode) {
+        return Torch.scoped(() -> switch (mode) {
             case HIGH -> high.get(i).forward(h, ctx.text());
             case LOW -> high.get(i).forward(h, ctx.lowlevel() != null ? ctx.lowlevel() : ctx.text());
             case SERIAL -> {
@@ -60,6 +61,6 @@ public final class SemanticFusion {
                 Tensor lo = low.get(i).forward(h, ctx.lowlevel());
                 yield connect.get(i).forward(hi, Transformer2DModel.toTokens(lo));
             }
-        };
+        });
     }
 }

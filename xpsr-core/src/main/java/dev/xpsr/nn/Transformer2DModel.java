@@ -1,5 +1,6 @@
 package dev.xpsr.nn;
 
+import dev.xpsr.torch.Torch;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -30,25 +31,27 @@ public final class Transformer2DModel extends Module {
     }
 
     public Tensor forward(Tensor x, Tensor context) {
-        long b = x.size(0);
-        long h = x.size(2);
-        long w = x.size(3);
-        Tensor tokens = norm.forward(x);
-        if (linearProjection) {
-            tokens = ((Linear) proj_in).forward(toTokens(tokens));
-        } else {
-            tokens = toTokens(((Conv2d) proj_in).forward(tokens));
-        }
-        for (BasicTransformerBlock block : transformer_blocks) {
-            tokens = block.forward(tokens, context);
-        }
-        Tensor out;
-        if (linearProjection) {
-            out = toMap(((Linear) proj_out).forward(tokens), b, h, w);
-        } else {
-            out = ((Conv2d) proj_out).forward(toMap(tokens, b, h, w));
-        }
-        return out.add(x);
+        return Torch.scoped(() -> {
+            long b = x.size(0);
+            long h = x.size(2);
+            long w = x.size(3);
+            Tensor tokens = norm.forward(x);
+            if (linearProjection) {
+                tokens = ((Linear) proj_in).forward(toTokens(tokens));
+            } else {
+                tokens = toTokens(((Conv2d) proj_in).forward(tokens));
+            }
+            for (BasicTransformerBlock block : transformer_blocks) {
+                tokens = block.forward(tokens, context);
+            }
+            Tensor out;
+            if (linearProjection) {
+                out = toMap(((Linear) proj_out).forward(tokens), b, h, w);
+            } else {
+                out = ((Conv2d) proj_out).forward(toMap(tokens, b, h, w));
+            }
+            return out.add(x);
+        });
     }
 
     /** (B, C, H, W) → (B, H·W, C). */

@@ -1,0 +1,44 @@
+package dev.xpsr.prompt;
+
+import dev.xpsr.io.RgbImage;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Sources tried in order; the first that has a prompt gives it. E.g. the prompt folder first, then a server,
+ * then the analyser: existing captions are reused and only missing ones cost a request. A failing source ends the
+ * chain with its error rather than silently falling through, so a broken server or file is noticed.
+ */
+public final class PromptChain implements PromptSource {
+    private final List<PromptSource> sources;
+
+    public PromptChain(List<PromptSource> sources) {
+        this.sources = List.copyOf(sources);
+    }
+
+    public static PromptChain of(PromptSource... sources) {
+        return new PromptChain(List.of(sources));
+    }
+
+    @Override
+    public Optional<Prompt> prompt(String name, RgbImage image) throws PromptException {
+        for (PromptSource source : sources) {
+            Optional<Prompt> prompt = source.prompt(name, image);
+            if (prompt.isPresent()) {
+                return prompt;
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The first source's prompt, or {@link Prompt#NONE} (an empty prompt, as for an empty XPSR file). */
+    public Prompt resolve(String name, RgbImage image) throws PromptException {
+        return prompt(name, image).orElse(Prompt.NONE);
+    }
+
+    @Override
+    public String describe() {
+        return String.join(", then ", sources.stream().map(PromptSource::describe).toList());
+    }
+}

@@ -1,0 +1,55 @@
+package dev.xpsr.hub;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Repo ids, URL quoting, ETag normalisation and retry delays, each as huggingface_hub spells them. */
+class HubNamesTest {
+    @Test
+    void repoIdsFollowTheHubsRules() {
+        assertThat(RepoId.parse("stable-diffusion-v1-5/stable-diffusion-v1-5").folderName())
+                .isEqualTo("models--stable-diffusion-v1-5--stable-diffusion-v1-5");
+        assertThat(RepoId.isValid("runwayml/stable-diffusion-v1-5")).isTrue();
+        assertThat(RepoId.isValid("Org_1/name.v2")).isTrue();
+        for (String bad : new String[] {"gpt2", "a/b/c", "/abs", "org/", "org/-name", "org/name-", "org/a--b",
+                "org/a..b", "org/name.git", "org/na me", "./models", "org/" + "x".repeat(97)}) {
+            assertThat(RepoId.isValid(bad)).as(bad).isFalse();
+        }
+        assertThatThrownBy(() -> RepoId.parse("a/b/c")).hasMessageContaining("org/name");
+    }
+
+    @Test
+    void quoteMatchesPythonsUrllibQuote() {
+        assertThat(HubUrls.quote("refs/pr/1", "")).isEqualTo("refs%2Fpr%2F1");
+        assertThat(HubUrls.quote("unet/read me-ü~.json", "/")).isEqualTo("unet/read%20me-%C3%BC~.json");
+        assertThat(HubUrls.resolve("https://hf.co", RepoId.parse("a/b"), "main", "x y/z.json").toString())
+                .isEqualTo("https://hf.co/a/b/resolve/main/x%20y/z.json");
+        assertThat(HubUrls.modelInfo("https://hf.co", RepoId.parse("a/b"), "refs/pr/2").toString())
+                .isEqualTo("https://hf.co/api/models/a/b/revision/refs%2Fpr%2F2");
+    }
+
+    @Test
+    void etagsAreNormalisedLikePython() {
+        assertThat(FileMetadata.normalizeEtag("\"abc\"")).isEqualTo("abc");
+        assertThat(FileMetadata.normalizeEtag("W/\"abc\"")).isEqualTo("abc");
+        assertThat(FileMetadata.normalizeEtag("abc")).isEqualTo("abc");
+        assertThat(FileMetadata.normalizeEtag(null)).isNull();
+    }
+
+    @Test
+    void retryDelaysDoubleUpToTheCap() {
+        RetryPolicy p = new RetryPolicy(5, Duration.ofSeconds(1), Duration.ofSeconds(5));
+
+        assertThat(p.delay(1)).isEqualTo(Duration.ofSeconds(1));
+        assertThat(p.delay(2)).isEqualTo(Duration.ofSeconds(2));
+        assertThat(p.delay(3)).isEqualTo(Duration.ofSeconds(4));
+        assertThat(p.delay(4)).isEqualTo(Duration.ofSeconds(5));
+        assertThat(p.delay(40)).isEqualTo(Duration.ofSeconds(5));
+        assertThatThrownBy(() -> new RetryPolicy(-1, Duration.ZERO, Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+}
