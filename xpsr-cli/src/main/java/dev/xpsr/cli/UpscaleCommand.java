@@ -6,12 +6,25 @@ import dev.xpsr.hub.ModelLocator;
 import dev.xpsr.io.ImageFiles;
 import dev.xpsr.pipeline.BatchUpscaler;
 import dev.xpsr.pipeline.ColorFixMode;
-import dev.xpsr.pipeline.PromptFolder;
 import dev.xpsr.pipeline.Prompts;
 import dev.xpsr.pipeline.UpscaleOptions;
 import dev.xpsr.pipeline.XpsrModels;
 import dev.xpsr.pipeline.XpsrPipeline;
 import dev.xpsr.pipeline.XpsrPrompts;
+import dev.xpsr.prompt.AnalyserPromptSource;
+import dev.xpsr.prompt.DegradationAnalyser;
+import dev.xpsr.prompt.FixedPromptSource;
+import dev.xpsr.prompt.FolderPromptSource;
+import dev.xpsr.prompt.HttpCaptionClient;
+import dev.xpsr.prompt.Prompt;
+import dev.xpsr.prompt.PromptChain;
+import dev.xpsr.prompt.PromptException;
+import dev.xpsr.prompt.PromptKind;
+import dev.xpsr.prompt.PromptSource;
+import dev.xpsr.prompt.PromptStore;
+import dev.xpsr.prompt.ServerConfig;
+import dev.xpsr.prompt.ServerPromptSource;
+import dev.xpsr.prompt.ServerProtocol;
 import dev.xpsr.torch.NativeStartup;
 import dev.xpsr.torch.Placement;
 import dev.xpsr.util.ProcessMemory;
@@ -24,8 +37,10 @@ import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -64,6 +79,28 @@ public final class UpscaleCommand implements Callable<Integer> {
 
     @Option(names = "--prompt-dir", description = "Folder in XPSR's layout: highlevel_prompt/<name>.txt, lowlevel_prompt_q/<name>.txt.")
     Path promptDir;
+
+    @Option(names = "--caption-server", paramLabel = "URL",
+            description = "Model server (OpenAI-compatible or Ollama) asked for the high-level caption of images that "
+                    + "--prompt and --prompt-dir leave without one.")
+    URI captionServer;
+
+    @Option(names = "--caption-protocol", defaultValue = "openai",
+            description = "Protocol of --caption-server: openai or ollama (default: ${DEFAULT-VALUE}).")
+    ServerProtocol captionProtocol;
+
+    @Option(names = "--caption-model", paramLabel = "NAME",
+            description = "Captioning model on --caption-server (XPSR: llava-1.5-7b).")
+    String captionModel;
+
+    @Option(names = "--caption-api-key-env", paramLabel = "VAR",
+            description = "Environment variable holding the caption server's API key (never printed).")
+    String captionApiKeyVariable;
+
+    @Option(names = "--no-analyser",
+            description = "Leave the low-level prompt empty when --lowlevel-prompt and --prompt-dir give none, instead "
+                    + "of measuring it with the built-in degradation analyser.")
+    boolean noAnalyser;
 
     @Option(names = "--added-prompt", defaultValue = XpsrPrompts.ADDED_PROMPT,
             description = "Appended to the caption (default: \"${DEFAULT-VALUE}\").")
@@ -131,11 +168,14 @@ public final class UpscaleCommand implements Callable<Integer> {
 
     private final PrintStream out = System.out;
     private final PrintStream err = System.err;
+    private PromptChain highlevelSources;
+    private PromptChain lowlevelSources;
 
     @Override
     public Integer call() throws IOException {
         NativeStartup.ensureStarted(threads == null ? Runtime.getRuntime().availableProcessors() : threads);
         UpscaleOptions options = options();
+        promptSources();
         Placement placement = Placement.parse(device, dtype);
         List<Path> files = BatchUpscaler.collectInputs(inputs, recursive);
         if (files.isEmpty()) {
@@ -166,26 +206,53 @@ public final class UpscaleCommand implements Callable<Integer> {
                 ColorFixMode.parse(colorFix), 4, processSize, tile, tileOverlap, seed);
     }
 
+    /**
+     * The prompt sources, tried in order per image: high-level from --prompt, the prompt folder, the caption server;
+     * low-level from --lowlevel-prompt, the prompt folder, the built-in analyser. An image none of them covers gets
+     * an empty prompt.
+     */
+    private void promptSources() {
+        PromptStore store = promptDir == null ? null : new PromptStore(promptDir);
+        List<PromptSource> high = new ArrayList<>();
+        List<PromptSource> low = new ArrayList<>();
+        if (prompt != null) {
+            high.add(new FixedPromptSource(prompt));
+        }
+        if (lowlevelPrompt != null) {
+            low.add(new FixedPromptSource(lowlevelPrompt));
+        }
+        if (store != null) {
+            high.add(new FolderPromptSource(store, PromptKind.HIGH_LEVEL));
+            low.add(new FolderPromptSource(store, PromptKind.LOW_LEVEL));
+        }
+        if (captionServer != null) {
+            if (captionModel == null) {
+                throw new IllegalArgumentException("--caption-server needs --caption-model");
+            }
+            ServerConfig config = ServerConfig.of(captionProtocol, captionServer, captionModel)
+                    .withApiKeyVariable(captionApiKeyVariable);
+            high.add(ServerPromptSource.forKind(HttpCaptionClient.create(config), PromptKind.HIGH_LEVEL));
+        }
+        if (!noAnalyser) {
+            low.add(new AnalyserPromptSource(new DegradationAnalyser()));
+        }
+        highlevelSources = new PromptChain(high);
+        lowlevelSources = new PromptChain(low);
+    }
+
     private BatchUpscaler.ResolvedPrompts prompts(Path image, dev.xpsr.io.RgbImage lr) throws IOException {
-        String stem = stem(image);
-        PromptFolder folder = promptDir == null ? null : new PromptFolder(promptDir);
-        String high = prompt;
-        String source = "arguments";
-        if (high == null && folder != null && folder.highlevel(stem).isPresent()) {
-            high = folder.highlevel(stem).get();
-            source = "prompt folder";
+        String name = PromptStore.nameOf(image);
+        Prompt high;
+        Prompt low;
+        try {
+            high = highlevelSources.resolve(name, lr);
+            low = lowlevelSources.resolve(name, lr);
+        } catch (PromptException e) {
+            throw new IOException(e.getMessage(), e);
         }
-        String low = lowlevelPrompt;
-        if (low == null && folder != null && folder.lowlevel(stem).isPresent()) {
-            low = folder.lowlevel(stem).get();
-            source = "prompt folder";
-        }
-        if (high == null && low == null) {
-            source = "none (empty captions)";
-        }
-        Prompts p = new Prompts(XpsrPrompts.positive(high == null ? "" : high, addedPrompt), negativePrompt,
-                low == null ? "" : low, XpsrPrompts.LOWLEVEL_NEGATIVE_PROMPT);
-        return new BatchUpscaler.ResolvedPrompts(p, source);
+        Prompts p = new Prompts(XpsrPrompts.positive(high.text(), addedPrompt), negativePrompt, low.text(),
+                XpsrPrompts.LOWLEVEL_NEGATIVE_PROMPT);
+        return new BatchUpscaler.ResolvedPrompts(p, "high-level " + high.source() + ", low-level " + low.source());
     }
 
     /** Each file found inside a folder input keeps its path relative to that folder. */
@@ -215,12 +282,6 @@ public final class UpscaleCommand implements Callable<Integer> {
             err.println("failed: " + o.message());
         }
         return failed.isEmpty() ? 0 : 1;
-    }
-
-    private static String stem(Path p) {
-        String name = p.getFileName().toString();
-        int dot = name.lastIndexOf('.');
-        return dot > 0 ? name.substring(0, dot) : name;
     }
 
     /** A progress bar over the denoising steps of each image, with the per-step and per-image ETA. */

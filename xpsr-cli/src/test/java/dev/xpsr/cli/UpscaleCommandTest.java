@@ -64,6 +64,27 @@ class UpscaleCommandTest {
     }
 
     @Test
+    void promptsComeFromTheFolderThenTheAnalyserAndTheOutputSaysWhich() throws Exception {
+        Path set = Files.createDirectories(tmp.resolve("set"));
+        new dev.xpsr.prompt.PromptStore(set).write(dev.xpsr.prompt.PromptKind.HIGH_LEVEL, "chelsea", "A ginger cat.");
+        Path out = tmp.resolve("sources");
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream original = System.out;
+        System.setOut(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            assertThat(upscale(out, 7, "--prompt-dir", set.toString())).isZero();
+        } finally {
+            System.setOut(original);
+        }
+        Map<String, String> text = ImageFiles.readPngText(out.resolve("chelsea.png"));
+        assertThat(text.get("xpsr:prompt")).isEqualTo("A ginger cat. clean, high-resolution, 8k, high quality, clear text.");
+        assertThat(text.get("xpsr:lowlevel_prompt")).contains("overall quality is");
+        assertThat(text.get("xpsr:prompt_source")).startsWith("high-level folder (").endsWith(
+                "low-level analyser (built-in analyser)");
+        assertThat(captured.toString(java.nio.charset.StandardCharsets.UTF_8)).contains("(prompts: high-level folder (");
+    }
+
+    @Test
     void aBadFileIsReportedAndTheBatchGoesOn() throws Exception {
         Path dir = Files.createDirectories(tmp.resolve("mixed"));
         Files.copy(input, dir.resolve("good.png"));
