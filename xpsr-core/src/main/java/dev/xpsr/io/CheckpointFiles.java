@@ -272,10 +272,14 @@ public final class CheckpointFiles implements AutoCloseable {
     /**
      * The weights of a diffusers/transformers component folder (e.g. {@code unet/}): the first that exists
      * of {@code diffusion_pytorch_model.safetensors}, its sharded index, {@code model.safetensors}, its
-     * sharded index. With a variant (e.g. {@code "fp16"}) only the variant files are looked for, as
-     * diffusers does for local folders: {@code diffusion_pytorch_model.fp16.safetensors} and the index
-     * spellings {@code .safetensors.fp16.index.json} (diffusers), {@code .safetensors.index.fp16.json}
-     * (transformers) and {@code .fp16.safetensors.index.json}.
+     * sharded index, then the single-file pickle checkpoints {@code diffusion_pytorch_model.bin} (diffusers)
+     * and {@code pytorch_model.bin} (transformers), which both libraries take only when no safetensors file
+     * exists; a {@code .bin} opens with {@code TorchBinWeights}, not {@link #open}. With a variant (e.g.
+     * {@code "fp16"}) only the variant files are looked for, as diffusers does for local folders:
+     * {@code diffusion_pytorch_model.fp16.safetensors}, the index spellings {@code .safetensors.fp16.index.json}
+     * (diffusers), {@code .safetensors.index.fp16.json} (transformers) and {@code .fp16.safetensors.index.json},
+     * then {@code diffusion_pytorch_model.fp16.bin}. Sharded pickle checkpoints ({@code *.bin.index.json}) are
+     * not looked for.
      *
      * @param variantOrNull null or empty for the plain weights
      * @throws FileNotFoundException listing every name looked for, when none exists
@@ -295,9 +299,9 @@ public final class CheckpointFiles implements AutoCloseable {
                 return candidate;
             }
         }
-        throw new FileNotFoundException("no safetensors weights in " + modelDir + (variant == null ? ""
+        throw new FileNotFoundException("no weights in " + modelDir + (variant == null ? ""
                 : " for variant \"" + variant + "\"") + "; looked for " + String.join(", ", candidates)
-                + ". Download the model's safetensors weights (a .bin-only model must be converted first)");
+                + ". Download the model's safetensors weights (or its single-file .bin)");
     }
 
     private static List<String> candidateNames(String variant) {
@@ -312,6 +316,10 @@ public final class CheckpointFiles implements AutoCloseable {
                 names.add(base + ".safetensors.index." + variant + ".json");
                 names.add(base + "." + variant + ".safetensors" + INDEX_SUFFIX);
             }
+        }
+        // pickle checkpoints last: diffusers and transformers load them only when no safetensors file exists
+        for (String base : List.of("diffusion_pytorch_model", "pytorch_model")) {
+            names.add(base + (variant == null ? "" : "." + variant) + ".bin");
         }
         return List.copyOf(names);
     }

@@ -5,6 +5,7 @@ import dev.xpsr.io.CheckpointFiles;
 import dev.xpsr.io.DType;
 import dev.xpsr.io.JsonConfig;
 import dev.xpsr.nn.Module;
+import dev.xpsr.nn.TorchBinWeights;
 import dev.xpsr.nn.WeightLoader;
 import dev.xpsr.nn.WeightSource;
 import dev.xpsr.nn.WeightWriter;
@@ -24,8 +25,10 @@ import java.util.regex.Pattern;
 /**
  * Loading models from the diffusers / transformers folder layout ({@code from_pretrained}): {@code config.json}
  * plus {@code diffusion_pytorch_model[.fp16].safetensors} or {@code model[.fp16].safetensors}, single or sharded
- * through {@code *.safetensors.index.json}. The model is built from the config alone, then every weight is
- * checked and copied (fp16 / bf16 files are converted to the model's float32).
+ * through {@code *.safetensors.index.json}, or, in a folder without safetensors weights, the single-file pickle
+ * checkpoint {@code diffusion_pytorch_model[.fp16].bin} or {@code pytorch_model[.fp16].bin}
+ * ({@link TorchBinWeights}). The model is built from the config alone, then every weight is checked and copied
+ * (fp16 / bf16 files are converted to the model's float32).
  */
 public final class Pretrained {
     private static final Pattern LEGACY_VAE_ATTENTION =
@@ -74,8 +77,14 @@ public final class Pretrained {
         try {
             M model = build.apply(JsonConfig.read(dir.resolve("config.json")));
             Path weights = CheckpointFiles.findWeights(dir, variant);
-            try (CheckpointFiles files = CheckpointFiles.open(weights)) {
-                WeightLoader.load(model, WeightSource.of(files, weights.toString()).renamed(rename), ignored);
+            if (weights.getFileName().toString().endsWith(".bin")) {
+                try (TorchBinWeights bin = TorchBinWeights.open(weights)) {
+                    WeightLoader.load(model, bin.renamed(rename), ignored);
+                }
+            } else {
+                try (CheckpointFiles files = CheckpointFiles.open(weights)) {
+                    WeightLoader.load(model, WeightSource.of(files, weights.toString()).renamed(rename), ignored);
+                }
             }
             return model;
         } catch (IOException e) {

@@ -108,6 +108,9 @@ public final class Torch {
     /** The raw little-endian bytes of a CPU copy of the tensor (dtype unchanged). */
     public static byte[] toBytes(Tensor t) {
         Tensor c = t.detach().cpu().contiguous();
+        if (c.numel() == 0) {
+            return new byte[0];
+        }
         byte[] out = new byte[Math.toIntExact(c.nbytes())];
         new BytePointer(c.data_ptr()).get(out);
         return out;
