@@ -1,6 +1,5 @@
 package dev.xpsr.io;
 
-import java.io.IOException;
 import java.nio.file.Path;
 
 /**
@@ -10,15 +9,11 @@ import java.nio.file.Path;
  * <p>The message always starts with the file, then the tensor key where one is involved, then what is
  * wrong (with the offending numbers) and what to do about it, so that it can be shown to a user as is.
  */
-public final class SafetensorsFormatException extends IOException {
-
+public final class SafetensorsFormatException extends WeightFileException {
     private static final long serialVersionUID = 1L;
 
     /** Advice for damage that only a fresh copy of the file can fix. */
     static final String REDOWNLOAD = "the file is truncated, damaged or not a safetensors file; re-download it";
-
-    private final transient Path file;
-    private final String key;
 
     /**
      * @param file the offending file (may be null when there is none)
@@ -31,27 +26,6 @@ public final class SafetensorsFormatException extends IOException {
 
     /** As {@link #SafetensorsFormatException(Path, String, String)}, keeping the underlying cause. */
     public SafetensorsFormatException(Path file, String key, String problem, Throwable cause) {
-        super(compose(file, key, problem), cause);
-        this.file = file;
-        this.key = key;
-    }
-
-    /** The offending file, or null. */
-    public Path file() {
-        return file;
-    }
-
-    /** The offending tensor key, or null when the problem is not about one tensor. */
-    public String key() {
-        return key;
-    }
-
-    private static String compose(Path file, String key, String problem) {
-        StringBuilder sb = new StringBuilder();
-        sb.append(file == null ? "<no file>" : file.toString());
-        if (key != null) {
-            sb.append(": tensor \"").append(key).append('"');
-        }
-        return sb.append(": ").append(problem).toString();
+        super(file, "tensor", key, problem, cause);
     }
 }

@@ -1,6 +1,5 @@
 package dev.xpsr.io;
 
-import java.io.IOException;
 import java.nio.file.Path;
 
 /**
@@ -10,16 +9,12 @@ import java.nio.file.Path;
  * <p>The message starts with the file, then the state-dict key where one is involved, then what is wrong and
  * what to do, so that it can be shown to a user as is (the same shape as {@link SafetensorsFormatException}).
  */
-public final class TorchCheckpointException extends IOException {
-
+public final class TorchCheckpointException extends WeightFileException {
     private static final long serialVersionUID = 1L;
 
     /** The way out for every file this loader refuses. */
     public static final String CONVERT = "convert the checkpoint to safetensors in Python (safetensors.torch.save_file("
             + "torch.load(path, weights_only=True), ...)) and load that instead";
-
-    private final transient Path file;
-    private final String key;
 
     /**
      * @param file the offending file
@@ -32,26 +27,6 @@ public final class TorchCheckpointException extends IOException {
 
     /** As {@link #TorchCheckpointException(Path, String, String)}, keeping the underlying cause. */
     public TorchCheckpointException(Path file, String key, String problem, Throwable cause) {
-        super(compose(file, key, problem), cause);
-        this.file = file;
-        this.key = key;
-    }
-
-    /** The offending file. */
-    public Path file() {
-        return file;
-    }
-
-    /** The offending state-dict key, or null when the problem is not about one entry. */
-    public String key() {
-        return key;
-    }
-
-    private static String compose(Path file, String key, String problem) {
-        StringBuilder sb = new StringBuilder(String.valueOf(file));
-        if (key != null) {
-            sb.append(": entry \"").append(key).append('"');
-        }
-        return sb.append(": ").append(problem).toString();
+        super(file, "entry", key, problem, cause);
     }
 }
