@@ -1,0 +1,206 @@
+package dev.xpsr.baseline;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A TensorFlow.js "layers-model" ({@code model.json} + weight shards) as written by the tfjs converter from a
+ * Keras model:
+ * <ul>
+ *   <li>{@code format = "layers-model"}; {@code modelTopology.model_config} is the Keras functional model
+ *       ({@code class_name} "Functional" or "Model"): {@code config.layers[]} each with {@code class_name},
+ *       {@code name}, {@code config} and {@code inbound_nodes} = {@code [[[layer, node, tensor, kwargs], ...]]},
+ *       plus {@code input_layers} / {@code output_layers}.</li>
+ *   <li>{@code weightsManifest[]}: groups, each with {@code paths} (shard files next to model.json, to be
+ *       concatenated) and {@code weights[]} = {@code {name, shape, dtype}}; a group's values are stored back to
+ *       back in list order. Keras names them {@code <layer>/kernel} and {@code <layer>/bias}; a Conv2D kernel
+ *       has shape (kh, kw, in, out).</li>
+ * </ul>
+ * Only float32 weights without {@code quantization} are read; anything else is rejected with the weight named.
+ * Layers sharing weights (a layer called more than once) are rejected too.
+ */
+public final class TfjsLayersModel {
+    /**
+     * One Keras layer.
+     *
+     * @param className Keras class ({@code Conv2D}, {@code Add}, ...)
+     * @param name      layer name, also the name of its output
+     * @param config    its Keras config
+     * @param inbound   the layers whose outputs it reads, in order
+     */
+    public record Layer(String className, String name, JsonNode config, List<String> inbound) {
+    }
+
+    /** A weight array with its shape, values in row-major order. */
+    public record Weight(long[] shape, float[] values) {
+    }
+
+    private final Path file;
+    private final List<Layer> layers;
+    private final String inputLayer;
+    private final String outputLayer;
+    private final Map<String, Weight> weights;
+    private final Set<String> taken = new LinkedHashSet<>();
+
+    private TfjsLayersModel(Path file, List<Layer> layers, String inputLayer, String outputLayer,
+                            Map<String, Weight> weights) {
+        this.file = file;
+        this.layers = List.copyOf(layers);
+        this.inputLayer = inputLayer;
+        this.outputLayer = outputLayer;
+        this.weights = weights;
+    }
+
+    /**
+     * Reads {@code model.json} and its weight shards.
+     *
+     * @throws TfjsFormatException if the file is not a single-input, single-output float32 layers-model
+     */
+    public static TfjsLayersModel read(Path modelJson) throws IOException {
+        JsonNode root = new ObjectMapper().readTree(modelJson.toFile());
+        String where = modelJson.toString();
+        require(root.path("format").asText("").equals("layers-model"), where,
+                "format is '" + root.path("format").asText("") + "', expected 'layers-model'");
+        JsonNode model = root.path("modelTopology").path("model_config");
+        String cls = model.path("class_name").asText("");
+        require(cls.equals("Functional") || cls.equals("Model"), where,
+                "model class '" + cls + "' is not supported (only Keras functional models)");
+        JsonNode config = model.path("config");
+        return new TfjsLayersModel(modelJson, layers(config, where), endpoint(config, "input_layers", where),
+                endpoint(config, "output_layers", where), readWeights(root.path("weightsManifest"),
+                modelJson.toAbsolutePath().getParent(), where));
+    }
+
+    private static List<Layer> layers(JsonNode config, String where) {
+        List<Layer> out = new ArrayList<>();
+        for (JsonNode l : config.path("layers")) {
+            String name = l.path("name").asText();
+            out.add(new Layer(l.path("class_name").asText(), name, l.path("config"),
+                    inbound(l.path("inbound_nodes"), where + " layer '" + name + "'")));
+        }
+        require(!out.isEmpty(), where, "no layers");
+        return out;
+    }
+
+    private static List<String> inbound(JsonNode nodes, String where) {
+        if (nodes.isEmpty()) {
+            return List.of();
+        }
+        require(nodes.size() == 1, where, "is called " + nodes.size() + " times; shared layers are not supported");
+        List<String> names = new ArrayList<>();
+        for (JsonNode ref : nodes.get(0)) {
+            require(ref.get(1).asInt() == 0 && ref.get(2).asInt() == 0, where,
+                    "reads output " + ref + "; only the first output of a layer's first call is supported");
+            names.add(ref.get(0).asText());
+        }
+        return names;
+    }
+
+    private static String endpoint(JsonNode config, String key, String where) {
+        JsonNode list = config.path(key);
+        require(list.size() == 1, where, key + " has " + list.size() + " entries; one is supported");
+        return list.get(0).get(0).asText();
+    }
+
+    private static Map<String, Weight> readWeights(JsonNode manifest, Path dir, String where) throws IOException {
+        Map<String, Weight> out = new LinkedHashMap<>();
+        for (JsonNode group : manifest) {
+            ByteBuffer data = concatenate(group.path("paths"), dir);
+            for (JsonNode w : group.path("weights")) {
+                String name = w.path("name").asText();
+                require(w.path("dtype").asText().equals("float32"), where,
+                        "weight '" + name + "' has dtype " + w.path("dtype") + "; only float32 is supported");
+                require(!w.has("quantization"), where, "weight '" + name + "' is quantized; not supported");
+                out.put(name, take(data, shape(w.path("shape")), where + " weight '" + name + "'"));
+            }
+            require(!data.hasRemaining(), where, data.remaining() + " bytes left over in shards "
+                    + group.path("paths"));
+        }
+        return out;
+    }
+
+    private static ByteBuffer concatenate(JsonNode paths, Path dir) throws IOException {
+        List<byte[]> parts = new ArrayList<>();
+        int total = 0;
+        for (JsonNode p : paths) {
+            byte[] b = Files.readAllBytes(dir.resolve(p.asText()));
+            parts.add(b);
+            total = Math.addExact(total, b.length);
+        }
+        ByteBuffer all = ByteBuffer.allocate(total).order(ByteOrder.LITTLE_ENDIAN);
+        parts.forEach(all::put);
+        return all.flip();
+    }
+
+    private static long[] shape(JsonNode dims) {
+        long[] s = new long[dims.size()];
+        for (int i = 0; i < s.length; i++) {
+            s[i] = dims.get(i).asLong();
+        }
+        return s;
+    }
+
+    private static Weight take(ByteBuffer data, long[] shape, String where) {
+        long n = 1;
+        for (long d : shape) {
+            n = Math.multiplyExact(n, d);
+        }
+        require(data.remaining() >= 4 * n, where, "needs " + 4 * n + " bytes, the shards hold " + data.remaining()
+                + " more");
+        float[] v = new float[Math.toIntExact(n)];
+        data.asFloatBuffer().get(v);
+        data.position(data.position() + 4 * v.length);
+        return new Weight(shape, v);
+    }
+
+    private static void require(boolean ok, String where, String message) {
+        if (!ok) {
+            throw new TfjsFormatException(where + ": " + message);
+        }
+    }
+
+    // ---------------------------------------------------------------- access
+
+    public Path file() {
+        return file;
+    }
+
+    public List<Layer> layers() {
+        return layers;
+    }
+
+    public String inputLayer() {
+        return inputLayer;
+    }
+
+    public String outputLayer() {
+        return outputLayer;
+    }
+
+    /** The weight {@code name}, marked as used; fails naming the layer if the file lacks it. */
+    public Weight weight(String name) {
+        Weight w = weights.get(name);
+        require(w != null, file.toString(), "weight '" + name + "' is missing from the weightsManifest");
+        taken.add(name);
+        return w;
+    }
+
+    /** Weights of the manifest that no {@link #weight} call asked for. */
+    public Set<String> unusedWeights() {
+        Set<String> unused = new LinkedHashSet<>(weights.keySet());
+        unused.removeAll(taken);
+        return unused;
+    }
+}
