@@ -106,7 +106,7 @@ public final class TrainingSetWriter {
             return failed(source, 0, 0, "same pair name '" + source.name() + "' as " + source.conflictsWith()
                     + "; rename one of them");
         }
-        List<TrainingSetLayout.Slot> todo = new ArrayList<>();
+        List<TrainingSetLayout.Slot> pending = new ArrayList<>();
         int existing = 0;
         try {
             Optional<String> small = maker.rejectFile(Files.size(source.file()));
@@ -117,10 +117,10 @@ public final class TrainingSetWriter {
                 if (slot.done()) {
                     existing++;
                 } else {
-                    todo.add(slot);
+                    pending.add(slot);
                 }
             }
-            if (todo.isEmpty()) {
+            if (pending.isEmpty()) {
                 return new Outcome(source, Status.DONE, 0, existing, "");
             }
             RgbImage gt = ImageFiles.read(source.file(), readOptions);
@@ -130,7 +130,7 @@ public final class TrainingSetWriter {
                         + gt.height() + ")");
             }
             int written = 0;
-            for (TrainingSetLayout.Slot slot : todo) {
+            for (TrainingSetLayout.Slot slot : pending) {
                 try {
                     write(source, slot, maker.make(gt, slot.seed()));
                     written++;
