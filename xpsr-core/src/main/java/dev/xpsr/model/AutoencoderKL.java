@@ -85,7 +85,7 @@ public final class AutoencoderKL extends Module {
         public final Tensor logvar;
         public final Tensor std;
 
-        Posterior(Tensor moments) {
+        public Posterior(Tensor moments) {
             this.moments = moments;
             Tensor[] parts = Torch.chunk(moments, 2, 1);
             this.mean = parts[0];

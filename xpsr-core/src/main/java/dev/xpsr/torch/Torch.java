@@ -287,7 +287,8 @@ public final class Torch {
         TensorVector v = x.chunk(n, dim);
         Tensor[] out = new Tensor[(int) v.size()];
         for (int i = 0; i < out.length; i++) {
-            out[i] = v.get(i);
+            // get() is a reference into the vector, which may be freed before the chunks are: own a handle
+            out[i] = new Tensor(v.get(i));
         }
         return out;
     }

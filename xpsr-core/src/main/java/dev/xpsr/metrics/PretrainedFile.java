@@ -1,0 +1,52 @@
+package dev.xpsr.metrics;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * A public weight or model file a metric needs: its file name as the reference downloads it, where to get it, and
+ * what it holds. A safetensors conversion with the same base name ({@code name.safetensors}) is accepted too.
+ */
+public record PretrainedFile(String fileName, String url, String contents) {
+    public static final PretrainedFile ALEXNET = new PretrainedFile("alexnet-owt-7be5be79.pth",
+            "https://download.pytorch.org/models/alexnet-owt-7be5be79.pth",
+            "torchvision AlexNet IMAGENET1K_V1 (the LPIPS backbone)");
+    public static final PretrainedFile VGG16 = new PretrainedFile("vgg16-397923af.pth",
+            "https://download.pytorch.org/models/vgg16-397923af.pth",
+            "torchvision VGG16 IMAGENET1K_V1 (the LPIPS-VGG and DISTS backbone)");
+    public static final PretrainedFile LPIPS_ALEX = new PretrainedFile("LPIPS_v0.1_alex-df73285e.pth",
+            "https://huggingface.co/chaofengc/IQA-PyTorch-Weights/resolve/main/LPIPS_v0.1_alex-df73285e.pth",
+            "pyiqa's LPIPS v0.1 AlexNet weights (also the GitHub release chaofengc/IQA-PyTorch v0.1-weights)");
+    public static final PretrainedFile LPIPS_VGG = new PretrainedFile("LPIPS_v0.1_vgg-a78928a0.pth",
+            "https://huggingface.co/chaofengc/IQA-PyTorch-Weights/resolve/main/LPIPS_v0.1_vgg-a78928a0.pth",
+            "pyiqa's LPIPS v0.1 VGG weights (also the GitHub release chaofengc/IQA-PyTorch v0.1-weights)");
+    public static final PretrainedFile DISTS = new PretrainedFile("DISTS_weights-f5e65c96.pth",
+            "https://huggingface.co/chaofengc/IQA-PyTorch-Weights/resolve/main/DISTS_weights-f5e65c96.pth",
+            "pyiqa's DISTS weights (also the GitHub release chaofengc/IQA-PyTorch v0.1-weights)");
+    public static final PretrainedFile NIQE_PARAMS = new PretrainedFile(Niqe.PARAMS_FILE,
+            "https://github.com/XPixelGroup/BasicSR/raw/v1.4.2/basicsr/metrics/niqe_pris_params.npz",
+            "BasicSR 1.4.2's pristine NIQE model");
+    public static final PretrainedFile BRISQUE_MODEL = new PretrainedFile(Brisque.MODEL_FILE,
+            "https://github.com/opencv/opencv_contrib/raw/4.6.0/modules/quality/samples/brisque_model_live.yml",
+            "OpenCV's LIVE-trained BRISQUE SVM");
+    public static final PretrainedFile BRISQUE_RANGE = new PretrainedFile(Brisque.RANGE_FILE,
+            "https://github.com/opencv/opencv_contrib/raw/4.6.0/modules/quality/samples/brisque_range_live.yml",
+            "OpenCV's BRISQUE feature ranges");
+
+    /** The file in {@code dir}: the original name, else its {@code .safetensors} conversion. */
+    public Optional<Path> find(Path dir) {
+        Path original = dir.resolve(fileName);
+        if (Files.isRegularFile(original)) {
+            return Optional.of(original);
+        }
+        int dot = fileName.lastIndexOf('.');
+        Path converted = dir.resolve((dot > 0 ? fileName.substring(0, dot) : fileName) + ".safetensors");
+        return Files.isRegularFile(converted) ? Optional.of(converted) : Optional.empty();
+    }
+
+    /** "name (contents) from url", for messages. */
+    public String advice() {
+        return fileName + " (" + contents + ") from " + url;
+    }
+}
