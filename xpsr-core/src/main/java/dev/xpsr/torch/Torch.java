@@ -228,6 +228,11 @@ public final class Torch {
         return x.add(y, new Scalar(alpha));
     }
 
+    /** {@code x += alpha * y} in place (no new tensor; for accumulating many shifted planes); returns x. */
+    public static Tensor addScaled_(Tensor x, Tensor y, double alpha) {
+        return x.add_(y, new Scalar(alpha));
+    }
+
     public static Tensor pow(Tensor x, double e) {
         return torch.pow(x, new Scalar(e));
     }
@@ -339,6 +344,12 @@ public final class Torch {
     /** Adaptive average pooling to (height, width): {@code F.interpolate(mode="area")}. */
     public static Tensor adaptiveAvgPool2d(Tensor x, long height, long width) {
         return torch.adaptive_avg_pool2d(x, height, width);
+    }
+
+    /** Max pooling with a square window and stride, no padding, floor mode ({@code F.max_pool2d(x, k, s)}). */
+    public static Tensor maxPool2d(Tensor x, long kernel, long stride) {
+        return torch.max_pool2d(x, new long[] {kernel, kernel}, new long[] {stride, stride}, new long[] {0, 0},
+                new long[] {1, 1}, false);
     }
 
     /** Average pooling with a square window and stride equal to it (no padding). */
