@@ -40,16 +40,20 @@ public final class MetricRegistry {
         }
     }
 
-    /** One metric: its name, whether it can run here and, if not, why. */
-    public static final class Entry {
+    /**
+     * One metric: its name, whether it can run here and, if not, why.
+     *
+     * @param <M> {@link Metric} for per-image metrics, {@link DistributionMetric} for metrics of a whole set
+     */
+    public static final class Entry<M> {
         private final String name;
         private final String description;
         private final List<PretrainedFile> missing;
-        private final Function<Entry, Metric> loader;
-        private Metric metric;
+        private final Function<Entry<M>, M> loader;
+        private M metric;
         private String failure;
 
-        private Entry(String name, String description, List<PretrainedFile> missing, Function<Entry, Metric> loader) {
+        Entry(String name, String description, List<PretrainedFile> missing, Function<Entry<M>, M> loader) {
             this.name = name;
             this.description = description;
             this.missing = List.copyOf(missing);
@@ -87,7 +91,7 @@ public final class MetricRegistry {
         }
 
         /** The metric, loading its weights on first call. */
-        public synchronized Metric metric() {
+        public synchronized M metric() {
             if (metric != null) {
                 return metric;
             }
@@ -104,42 +108,69 @@ public final class MetricRegistry {
         }
     }
 
-    private final List<Entry> entries;
+    private final List<Entry<Metric>> entries;
+    private final List<Entry<DistributionMetric>> distributionEntries;
 
-    private MetricRegistry(List<Entry> entries) {
+    private MetricRegistry(List<Entry<Metric>> entries, List<Entry<DistributionMetric>> distributionEntries) {
         this.entries = Collections.unmodifiableList(entries);
+        this.distributionEntries = Collections.unmodifiableList(distributionEntries);
     }
 
     /** PSNR, SSIM, LPIPS (AlexNet, VGG), DISTS, NIQE and BRISQUE with {@code s}. */
     public static MetricRegistry standard(Settings s) {
-        List<Entry> list = new ArrayList<>();
+        List<Entry<Metric>> list = new ArrayList<>();
         Psnr psnr = psnr(s);
         Ssim ssim = ssim(s);
-        list.add(new Entry(psnr.name(), psnr.description(), List.of(), e -> psnr));
-        list.add(new Entry(ssim.name(), ssim.description(), List.of(), e -> ssim));
+        list.add(new Entry<>(psnr.name(), psnr.description(), List.of(), e -> psnr));
+        list.add(new Entry<>(ssim.name(), ssim.description(), List.of(), e -> ssim));
         list.add(lpips(s, Backbone.ALEXNET, PretrainedFile.LPIPS_ALEX, PretrainedFile.ALEXNET));
         list.add(lpips(s, Backbone.VGG16, PretrainedFile.LPIPS_VGG, PretrainedFile.VGG16));
         list.add(dists(s));
         list.add(niqe(s));
         list.add(brisque(s));
-        return new MetricRegistry(list);
+        List<Entry<DistributionMetric>> distributions = new ArrayList<>();
+        return new MetricRegistry(list, distributions);
     }
 
-    public List<Entry> entries() {
+    /** The per-image metrics, in report order. */
+    public List<Entry<Metric>> entries() {
         return entries;
     }
 
-    /** The entry called {@code name}. */
-    public Entry entry(String name) {
-        return entries.stream().filter(e -> e.name().equals(name)).findFirst().orElseThrow(
-                () -> new IllegalArgumentException("no metric '" + name + "'; known: " + entries.stream()
+    /** The metrics of a whole set of images (FID), in report order. */
+    public List<Entry<DistributionMetric>> distributionEntries() {
+        return distributionEntries;
+    }
+
+    /** The per-image metric entry called {@code name}. */
+    public Entry<Metric> entry(String name) {
+        return named(entries, name);
+    }
+
+    /** The distribution metric entry called {@code name}. */
+    public Entry<DistributionMetric> distributionEntry(String name) {
+        return named(distributionEntries, name);
+    }
+
+    private static <M> Entry<M> named(List<Entry<M>> list, String name) {
+        return list.stream().filter(e -> e.name().equals(name)).findFirst().orElseThrow(
+                () -> new IllegalArgumentException("no metric '" + name + "'; known: " + list.stream()
                         .map(Entry::name).toList()));
     }
 
-    /** Every metric that loads, in registry order; the others stay listed with their reason. */
+    /** Every per-image metric that loads, in registry order; the others stay listed with their reason. */
     public List<Metric> availableMetrics() {
-        List<Metric> out = new ArrayList<>();
-        for (Entry e : entries) {
+        return loadable(entries);
+    }
+
+    /** Every distribution metric that loads, in registry order. */
+    public List<DistributionMetric> availableDistributionMetrics() {
+        return loadable(distributionEntries);
+    }
+
+    private static <M> List<M> loadable(List<Entry<M>> list) {
+        List<M> out = new ArrayList<>();
+        for (Entry<M> e : list) {
             if (e.available()) {
                 try {
                     out.add(e.metric());
@@ -169,7 +200,7 @@ public final class MetricRegistry {
         };
     }
 
-    private static Entry lpips(Settings s, Backbone backbone, PretrainedFile head, PretrainedFile trunk) {
+    private static Entry<Metric> lpips(Settings s, Backbone backbone, PretrainedFile head, PretrainedFile trunk) {
         String name = backbone == Backbone.ALEXNET ? "lpips" : "lpips-vgg";
         String description = "LPIPS v0.1 (" + (backbone == Backbone.ALEXNET ? "AlexNet" : "VGG16")
                 + "), as lpips 0.1 / pyiqa 0.1.10";
@@ -177,16 +208,16 @@ public final class MetricRegistry {
                 sources -> Lpips.load(backbone, sources, s.placement()));
     }
 
-    private static Entry dists(Settings s) {
+    private static Entry<Metric> dists(Settings s) {
         return network(s, "dists", "DISTS (VGG16), as DISTS_pytorch / pyiqa 0.1.10",
                 List.of(PretrainedFile.DISTS, PretrainedFile.VGG16), sources -> Dists.load(sources, s.placement()));
     }
 
     /** A network metric reading {@code files} from the weights folder (the first one required, the rest too). */
-    private static Entry network(Settings s, String name, String description, List<PretrainedFile> files,
-            Function<List<WeightSource>, Metric> build) {
+    private static <M> Entry<M> network(Settings s, String name, String description, List<PretrainedFile> files,
+            Function<List<WeightSource>, M> build) {
         List<PretrainedFile> missing = files.stream().filter(f -> f.find(s.weightsDir()).isEmpty()).toList();
-        return new Entry(name, description + "; weights in " + s.weightsDir(), missing, e -> {
+        return new Entry<>(name, description + "; weights in " + s.weightsDir(), missing, e -> {
             List<WeightOpener.Opened> opened = new ArrayList<>();
             try {
                 for (PretrainedFile f : files) {
@@ -203,11 +234,11 @@ public final class MetricRegistry {
         });
     }
 
-    private static Entry niqe(Settings s) {
+    private static Entry<Metric> niqe(Settings s) {
         Path dir = s.dataDir().resolve("iqa/niqe");
         List<PretrainedFile> missing = Files.isRegularFile(dir.resolve(Niqe.PARAMS_FILE)) ? List.of()
                 : List.of(PretrainedFile.NIQE_PARAMS);
-        return new Entry("niqe", "NIQE, BasicSR 1.4.2 calculate_niqe (crop border " + s.cropBorder() + "); model in "
+        return new Entry<>("niqe", "NIQE, BasicSR 1.4.2 calculate_niqe (crop border " + s.cropBorder() + "); model in "
                 + dir, missing, e -> {
                     try {
                         return Niqe.load(dir.resolve(Niqe.PARAMS_FILE), s.cropBorder());
@@ -217,11 +248,11 @@ public final class MetricRegistry {
                 });
     }
 
-    private static Entry brisque(Settings s) {
+    private static Entry<Metric> brisque(Settings s) {
         Path dir = s.dataDir().resolve("iqa/brisque");
         List<PretrainedFile> missing = List.of(PretrainedFile.BRISQUE_MODEL, PretrainedFile.BRISQUE_RANGE).stream()
                 .filter(f -> !Files.isRegularFile(dir.resolve(f.fileName()))).toList();
-        return new Entry("brisque", "BRISQUE, OpenCV 4.6 QualityBRISQUE (LIVE model); model in " + dir, missing,
+        return new Entry<>("brisque", "BRISQUE, OpenCV 4.6 QualityBRISQUE (LIVE model); model in " + dir, missing,
                 e -> {
                     try {
                         return Brisque.load(dir.resolve(Brisque.MODEL_FILE), dir.resolve(Brisque.RANGE_FILE));

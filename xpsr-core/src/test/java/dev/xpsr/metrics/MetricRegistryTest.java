@@ -31,7 +31,7 @@ class MetricRegistryTest {
         MetricRegistry registry = MetricRegistry.standard(MetricRegistry.Settings.defaults(DATA, weights));
         assertThat(registry.entries()).extracting(MetricRegistry.Entry::name)
                 .containsExactly("psnr", "ssim", "lpips", "lpips-vgg", "dists", "niqe", "brisque");
-        MetricRegistry.Entry lpips = registry.entry("lpips");
+        MetricRegistry.Entry<Metric> lpips = registry.entry("lpips");
         assertThat(lpips.available()).isFalse();
         assertThat(lpips.missingFiles()).containsExactly(PretrainedFile.LPIPS_ALEX, PretrainedFile.ALEXNET);
         assertThat(lpips.unavailableReason().orElseThrow()).contains("LPIPS_v0.1_alex-df73285e.pth")
@@ -76,7 +76,7 @@ class MetricRegistryTest {
             SafetensorsWriter.write(weights.resolve("alexnet-owt-7be5be79.safetensors"), backbone, null);
             SafetensorsWriter.write(weights.resolve("LPIPS_v0.1_alex-df73285e.safetensors"), head, null);
 
-            MetricRegistry.Entry entry = MetricRegistry.standard(MetricRegistry.Settings.defaults(DATA, weights))
+            MetricRegistry.Entry<Metric> entry = MetricRegistry.standard(MetricRegistry.Settings.defaults(DATA, weights))
                     .entry("lpips");
             assertThat(entry.available()).isTrue();
             Lpips lpips = (Lpips) entry.metric();
@@ -91,7 +91,7 @@ class MetricRegistryTest {
         Map<String, TensorData> junk = Map.of("alpha", TensorData.ofFloats(new long[] {1}, new float[1]));
         SafetensorsWriter.write(weights.resolve("DISTS_weights-f5e65c96.safetensors"), junk, null);
         SafetensorsWriter.write(weights.resolve("vgg16-397923af.safetensors"), junk, null);
-        MetricRegistry.Entry dists = MetricRegistry.standard(MetricRegistry.Settings.defaults(DATA, weights))
+        MetricRegistry.Entry<Metric> dists = MetricRegistry.standard(MetricRegistry.Settings.defaults(DATA, weights))
                 .entry("dists");
         assertThat(dists.available()).isTrue();
         assertThatThrownBy(dists::metric).isInstanceOf(MetricUnavailableException.class)
