@@ -28,6 +28,7 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
@@ -79,6 +80,11 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--tile", defaultValue = "320", description = "upscale: latent tile side (default: ${DEFAULT-VALUE}).")
     int tile;
+
+    @Option(names = "--residency", defaultValue = "sequential",
+            description = "upscale: resident (all networks loaded throughout) or sequential (only the running "
+                    + "stage's networks loaded) (default: ${DEFAULT-VALUE}).")
+    XpsrModels.Residency residency;
 
     @Option(names = "--threads", description = "ATen intra-op threads (default: all available cores).")
     Integer threads;
@@ -134,8 +140,9 @@ public final class BenchCommand implements Callable<Integer> {
 
     private int timeUpscale() throws IOException {
         long t0 = System.nanoTime();
-        XpsrModels m = RandomXpsrModels.create(seed);
-        built("XPSR models (text encoder, VAE, ControlNet, UNet)", RandomXpsrModels.parameterCount(m), t0);
+        XpsrModels m = RandomXpsrModels.create(seed, residency);
+        built("XPSR models (text encoder, VAE, ControlNet, UNet), " + residency.name().toLowerCase(Locale.ROOT),
+                RandomXpsrModels.parameterCount(m), t0);
         XpsrPipeline pipeline = new XpsrPipeline(m);
         RgbImage lr = lowResolutionInput();
         UpscaleOptions options = UpscaleOptions.DEFAULTS.withSteps(steps).withLatentTiles(tile, 8);
@@ -167,7 +174,9 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private void built(String what, long parameters, long t0) {
-        out.printf("built %s: %,d parameters in %.1f s%n", what, parameters, (System.nanoTime() - t0) / 1e9);
+        out.printf("built %s: %,d parameters in %.1f s; RSS %s (peak so far %s)%n", what, parameters,
+                (System.nanoTime() - t0) / 1e9, ProcessMemory.format(ProcessMemory.rssBytes()),
+                ProcessMemory.format(ProcessMemory.peakRssBytes()));
     }
 
     /** Median seconds of {@code runs} timed passes after {@code warmup} untimed ones, each in its own scope. */

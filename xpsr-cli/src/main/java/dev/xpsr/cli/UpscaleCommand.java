@@ -7,6 +7,7 @@ import dev.xpsr.io.ImageFiles;
 import dev.xpsr.pipeline.BatchUpscaler;
 import dev.xpsr.pipeline.ColorFixMode;
 import dev.xpsr.pipeline.Prompts;
+import dev.xpsr.pipeline.TiledVae;
 import dev.xpsr.pipeline.UpscaleOptions;
 import dev.xpsr.pipeline.XpsrModels;
 import dev.xpsr.pipeline.XpsrPipeline;
@@ -27,6 +28,7 @@ import dev.xpsr.prompt.ServerPromptSource;
 import dev.xpsr.prompt.ServerProtocol;
 import dev.xpsr.torch.NativeStartup;
 import dev.xpsr.torch.Placement;
+import dev.xpsr.util.ByteSize;
 import dev.xpsr.util.ProcessMemory;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -43,6 +45,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -147,6 +150,34 @@ public final class UpscaleCommand implements Callable<Integer> {
     @Option(names = "--tile-overlap", defaultValue = "8", description = "Latent tile overlap (default: ${DEFAULT-VALUE}).")
     int tileOverlap;
 
+    @Option(names = "--vae-encoder-tile", defaultValue = "1024",
+            description = "VAE encoder tile side in image pixels (pad 32); larger images are encoded in tiles with "
+                    + "GroupNorm statistics shared across tiles (default: ${DEFAULT-VALUE}, as XPSR's test.py).")
+    int vaeEncoderTile;
+
+    @Option(names = "--vae-decoder-tile", defaultValue = "224",
+            description = "VAE decoder tile side in latent pixels (pad 11) (default: ${DEFAULT-VALUE}, as XPSR's test.py).")
+    int vaeDecoderTile;
+
+    @Option(names = "--vae-memory", paramLabel = "SIZE",
+            description = "Choose the largest VAE tiles whose working set fits SIZE (e.g. 1G, 512M); replaces "
+                    + "--vae-encoder-tile and --vae-decoder-tile.")
+    String vaeMemory;
+
+    @Option(names = "--no-vae-tiling", description = "Run the VAE on the whole image, whatever its size.")
+    boolean noVaeTiling;
+
+    @Option(names = "--vae-fast",
+            description = "Estimate the tiles' GroupNorm statistics from a downsampled image (less memory and time; "
+                    + "not the reference's default).")
+    boolean vaeFast;
+
+    @Option(names = "--residency", defaultValue = "auto",
+            description = "resident: load all networks once and keep them; sequential: load each stage's networks "
+                    + "(text encoder, VAE, ControlNet + UNet) when it runs and free them after, for the lowest peak "
+                    + "memory; auto: sequential on the CPU, resident on CUDA (default: ${DEFAULT-VALUE}).")
+    String residency;
+
     @Option(names = "--device", defaultValue = "cpu", description = "cpu, cuda or cuda:N (default: ${DEFAULT-VALUE}).")
     String device;
 
@@ -189,9 +220,11 @@ public final class UpscaleCommand implements Callable<Integer> {
             HubClient hub = HubClient.builder(HubSettings.fromSystem()).listener(progress).build();
             sd15 = ModelLocator.sd15(hub, variant).resolve(model);
         }
-        XpsrModels models = XpsrModels.load(sd15, xpsr, variant).to(placement);
-        out.printf("loaded models in %.1f s (%s, %s)%n", (System.nanoTime() - t0) / 1e9, placement.device(),
-                placement.precision());
+        XpsrModels.Residency kept = residency(placement);
+        XpsrModels models = XpsrModels.load(sd15, xpsr, variant, kept).to(placement);
+        out.printf("%s models in %.1f s (%s, %s, %s)%n", kept == XpsrModels.Residency.RESIDENT ? "loaded" : "found",
+                (System.nanoTime() - t0) / 1e9, placement.device(), placement.precision(),
+                kept.name().toLowerCase(Locale.ROOT));
         BatchUpscaler batch = new BatchUpscaler(new XpsrPipeline(models), options, this::prompts,
                 ImageFiles.ReadOptions.DEFAULTS.withMaxPixels(maxPixels));
         List<BatchUpscaler.Outcome> outcomes;
@@ -203,7 +236,28 @@ public final class UpscaleCommand implements Callable<Integer> {
 
     private UpscaleOptions options() {
         return new UpscaleOptions(steps, guidance, conditioningScale, addedNoise, startFromNoise, sampler,
-                ColorFixMode.parse(colorFix), 4, processSize, tile, tileOverlap, seed);
+                ColorFixMode.parse(colorFix), 4, processSize, tile, tileOverlap, seed, vaeTiles());
+    }
+
+    /** auto: sequential on the CPU, where memory is what limits; resident on a GPU, where reloading would dominate. */
+    private XpsrModels.Residency residency(Placement placement) {
+        return switch (residency.toLowerCase(Locale.ROOT)) {
+            case "auto" -> placement.isCuda() ? XpsrModels.Residency.RESIDENT : XpsrModels.Residency.SEQUENTIAL;
+            case "resident" -> XpsrModels.Residency.RESIDENT;
+            case "sequential" -> XpsrModels.Residency.SEQUENTIAL;
+            default -> throw new IllegalArgumentException("--residency must be auto, resident or sequential, got "
+                    + residency);
+        };
+    }
+
+    private TiledVae.Options vaeTiles() {
+        if (noVaeTiling) {
+            return TiledVae.Options.UNTILED;
+        }
+        TiledVae.Options o = vaeMemory != null ? TiledVae.Options.forBudget(ByteSize.parse(vaeMemory))
+                : TiledVae.Options.XPSR.withEncoderTile(vaeEncoderTile, TiledVae.Options.XPSR.encoderPad())
+                        .withDecoderTile(vaeDecoderTile, TiledVae.Options.XPSR.decoderPad());
+        return o.withFastMode(vaeFast);
     }
 
     /**

@@ -84,6 +84,21 @@ public abstract class Module {
         }
     }
 
+    /**
+     * Frees the storage of every parameter and buffer of this subtree (each tensor is left empty, so a later
+     * forward fails with a shape error rather than touching freed memory). For networks that are loaded per use and
+     * dropped afterwards.
+     */
+    public void releaseWeights() {
+        try (AutoCloseable guard = Torch.noGrad()) {
+            for (Tensor t : stateDict().values()) {
+                t.set_data(t.new_empty(0L));
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("releasing " + getClass().getSimpleName() + " failed: " + e.getMessage(), e);
+        }
+    }
+
     /** Turns gradient tracking of every parameter of this subtree on or off (trainable / frozen). */
     public void requiresGrad(boolean on) {
         for (Tensor t : namedParameters().values()) {

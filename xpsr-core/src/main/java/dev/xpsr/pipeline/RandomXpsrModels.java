@@ -13,7 +13,8 @@ import dev.xpsr.nn.Init;
 import dev.xpsr.nn.Module;
 import dev.xpsr.scheduler.SchedulerConfig;
 import dev.xpsr.torch.Torch;
-import org.bytedeco.pytorch.Generator;
+
+import java.util.function.Supplier;
 
 /**
  * Full-size XPSR networks (Stable Diffusion 1.5's real configs, XPSR's ControlNet and UNet derived from them)
@@ -24,25 +25,48 @@ public final class RandomXpsrModels {
     private RandomXpsrModels() {
     }
 
+    /** Resident random models. */
     public static XpsrModels create(long seed) {
-        Generator g = Torch.generator(seed);
+        return create(seed, XpsrModels.Residency.RESIDENT);
+    }
+
+    /**
+     * Random models, resident or re-created per stage; each network draws from its own generator seeded from
+     * {@code seed}, so both residencies hold the same weights.
+     */
+    public static XpsrModels create(long seed, XpsrModels.Residency residency) {
         UNetConfig sdUnet = UNetConfig.from(Sd15Configs.unet(), true);
-        return new XpsrModels(ClipTokenizer.bundled(),
-                init(new ClipTextModel(Sd15Configs.textEncoder()), g),
-                init(new AutoencoderKL(Sd15Configs.vae()), g),
-                init(new XpsrControlNetModel(XpsrInitialization.controlNetConfig(sdUnet, FusionMode.PARALLEL)), g),
-                init(new XpsrUNet2DConditionModel(XpsrInitialization.unetConfig(sdUnet)), g),
-                SchedulerConfig.fromJson(Sd15Configs.scheduler().node()));
+        Supplier<ClipTextModel> te = () -> init(new ClipTextModel(Sd15Configs.textEncoder()), seed);
+        Supplier<AutoencoderKL> vae = () -> init(new AutoencoderKL(Sd15Configs.vae()), seed + 1);
+        Supplier<XpsrControlNetModel> cn = () -> init(new XpsrControlNetModel(
+                XpsrInitialization.controlNetConfig(sdUnet, FusionMode.PARALLEL)), seed + 2);
+        Supplier<XpsrUNet2DConditionModel> unet = () -> init(new XpsrUNet2DConditionModel(
+                XpsrInitialization.unetConfig(sdUnet)), seed + 3);
+        SchedulerConfig scheduler = SchedulerConfig.fromJson(Sd15Configs.scheduler().node());
+        if (residency == XpsrModels.Residency.SEQUENTIAL) {
+            return XpsrModels.sequential(ClipTokenizer.bundled(), te, vae, cn, unet, scheduler);
+        }
+        return new XpsrModels(ClipTokenizer.bundled(), te.get(), vae.get(), cn.get(), unet.get(), scheduler);
     }
 
-    /** The sum of the parameter counts of the four networks. */
+    /**
+     * The sum of the parameter counts of the four networks (sequential models load them one at a time for this,
+     * and free each again).
+     */
     public static long parameterCount(XpsrModels m) {
-        return m.textEncoder().parameterCount() + m.vae().parameterCount() + m.controlNet().parameterCount()
-                + m.unet().parameterCount();
+        long n = m.textEncoder().parameterCount();
+        m.done(XpsrModels.Network.TEXT_ENCODER);
+        n += m.vae().parameterCount();
+        m.done(XpsrModels.Network.VAE);
+        n += m.controlNet().parameterCount();
+        m.done(XpsrModels.Network.CONTROLNET);
+        n += m.unet().parameterCount();
+        m.done(XpsrModels.Network.UNET);
+        return n;
     }
 
-    private static <M extends Module> M init(M module, Generator g) {
-        Init.pytorchDefaults(module, g);
+    private static <M extends Module> M init(M module, long seed) {
+        Init.pytorchDefaults(module, Torch.generator(seed));
         return module;
     }
 }

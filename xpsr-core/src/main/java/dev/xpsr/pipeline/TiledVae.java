@@ -56,6 +56,10 @@ public final class TiledVae {
         /** XPSR's {@code test.py}: encoder 1024 / 32, decoder 224 / 11, no fast mode, the reference attention. */
         public static final Options XPSR = new Options(1024, 32, 224, 11, false, AttentionNorm.REFERENCE);
 
+        /** Tiles larger than any image: the VAE always runs whole, as without {@code _init_tiled_vae}. */
+        public static final Options UNTILED = new Options(Integer.MAX_VALUE & ~7, 0, Integer.MAX_VALUE, 0, false,
+                AttentionNorm.REFERENCE);
+
         public Options {
             requireTile("encoderTile", encoderTile);
             requireTile("decoderTile", decoderTile);

@@ -1,5 +1,6 @@
 package dev.xpsr.pipeline;
 
+import dev.xpsr.io.CheckpointFiles;
 import dev.xpsr.model.AutoencoderKL;
 import dev.xpsr.model.ClipTextModel;
 import dev.xpsr.model.ClipTokenizer;
@@ -13,46 +14,208 @@ import dev.xpsr.torch.Placement;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
+import java.util.Objects;
+import java.util.function.Supplier;
 
 /**
- * Everything XPSR's inference needs, loaded once: from the Stable Diffusion 1.5 folder the tokenizer, CLIP text
- * encoder, VAE and scheduler config; from the XPSR checkpoint folder its ControlNet and UNet.
+ * Everything XPSR's inference needs: from the Stable Diffusion 1.5 folder the tokenizer, CLIP text encoder, VAE
+ * and scheduler config; from the XPSR checkpoint folder its ControlNet and UNet.
+ *
+ * <p>With {@link Residency#RESIDENT} the four networks are loaded once and stay in memory. With
+ * {@link Residency#SEQUENTIAL} a network is loaded when the pipeline first asks for it and freed when the
+ * pipeline says it is {@link #done done} with it, so only the networks of the running stage occupy memory: the
+ * peak is the largest stage (ControlNet + UNet) instead of the sum of all four, at the cost of reloading the
+ * weights for every image.
  */
-public record XpsrModels(ClipTokenizer tokenizer, ClipTextModel textEncoder, AutoencoderKL vae,
-                         XpsrControlNetModel controlNet, XpsrUNet2DConditionModel unet,
-                         SchedulerConfig schedulerConfig, Placement placement) {
+public final class XpsrModels {
+    /** How the networks stay in memory between the pipeline's stages. */
+    public enum Residency {
+        /** All networks stay loaded: the fastest for batches, and the choice on a GPU. */
+        RESIDENT,
+        /** Only the running stage's networks are loaded: the lowest peak memory. */
+        SEQUENTIAL
+    }
 
-    /** Models on the CPU in fp32, as loaded. */
+    /** The four networks, as the pipeline releases them. */
+    public enum Network { TEXT_ENCODER, VAE, CONTROLNET, UNET }
+
+    private final ClipTokenizer tokenizer;
+    private final Slot<ClipTextModel> textEncoder;
+    private final Slot<AutoencoderKL> vae;
+    private final Slot<XpsrControlNetModel> controlNet;
+    private final Slot<XpsrUNet2DConditionModel> unet;
+    private final SchedulerConfig schedulerConfig;
+    private final Placement placement;
+    private final Residency residency;
+
+    /** Loaded models on the CPU in fp32, resident. */
     public XpsrModels(ClipTokenizer tokenizer, ClipTextModel textEncoder, AutoencoderKL vae,
                       XpsrControlNetModel controlNet, XpsrUNet2DConditionModel unet, SchedulerConfig schedulerConfig) {
         this(tokenizer, textEncoder, vae, controlNet, unet, schedulerConfig, Placement.CPU_FP32);
     }
 
-    /** The same models moved once to {@code target} (device and precision). */
-    public XpsrModels to(Placement target) {
-        target.checkAvailable();
-        for (Module m : List.of(textEncoder, vae, controlNet, unet)) {
-            m.to(target);
-        }
-        return new XpsrModels(tokenizer, textEncoder, vae, controlNet, unet, schedulerConfig, target);
+    /** Loaded models already on {@code placement}, resident. */
+    public XpsrModels(ClipTokenizer tokenizer, ClipTextModel textEncoder, AutoencoderKL vae,
+                      XpsrControlNetModel controlNet, XpsrUNet2DConditionModel unet, SchedulerConfig schedulerConfig,
+                      Placement placement) {
+        this(tokenizer, Slot.of(textEncoder), Slot.of(vae), Slot.of(controlNet), Slot.of(unet), schedulerConfig,
+                placement, Residency.RESIDENT);
+    }
+
+    private XpsrModels(ClipTokenizer tokenizer, Slot<ClipTextModel> textEncoder, Slot<AutoencoderKL> vae,
+                       Slot<XpsrControlNetModel> controlNet, Slot<XpsrUNet2DConditionModel> unet,
+                       SchedulerConfig schedulerConfig, Placement placement, Residency residency) {
+        this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
+        this.textEncoder = textEncoder;
+        this.vae = vae;
+        this.controlNet = controlNet;
+        this.unet = unet;
+        this.schedulerConfig = Objects.requireNonNull(schedulerConfig, "schedulerConfig");
+        this.placement = Objects.requireNonNull(placement, "placement");
+        this.residency = residency;
     }
 
     /**
-     * @param sd15    a diffusers SD-1.5 folder ({@code text_encoder/}, {@code tokenizer/}, {@code vae/},
-     *                {@code scheduler/}); its {@code unet/} is not needed
-     * @param xpsr    a folder holding XPSR's {@code controlnet/} and {@code unet/}
-     * @param variant {@code fp16} to read the {@code .fp16.} weight files, or null
+     * Models loaded on demand by the suppliers (each returns a fresh network on the CPU in fp32) and freed after
+     * each use, as {@link Residency#SEQUENTIAL} describes.
      */
+    public static XpsrModels sequential(ClipTokenizer tokenizer, Supplier<ClipTextModel> textEncoder,
+                                        Supplier<AutoencoderKL> vae, Supplier<XpsrControlNetModel> controlNet,
+                                        Supplier<XpsrUNet2DConditionModel> unet, SchedulerConfig schedulerConfig) {
+        return new XpsrModels(tokenizer, Slot.loading(textEncoder), Slot.loading(vae), Slot.loading(controlNet),
+                Slot.loading(unet), schedulerConfig, Placement.CPU_FP32, Residency.SEQUENTIAL);
+    }
+
+    public ClipTokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public ClipTextModel textEncoder() {
+        return textEncoder.get(placement);
+    }
+
+    public AutoencoderKL vae() {
+        return vae.get(placement);
+    }
+
+    public XpsrControlNetModel controlNet() {
+        return controlNet.get(placement);
+    }
+
+    public XpsrUNet2DConditionModel unet() {
+        return unet.get(placement);
+    }
+
+    public SchedulerConfig schedulerConfig() {
+        return schedulerConfig;
+    }
+
+    /** Device and precision of the networks and of every tensor the pipeline feeds them. */
+    public Placement placement() {
+        return placement;
+    }
+
+    public Residency residency() {
+        return residency;
+    }
+
+    /**
+     * Tells the models the pipeline needs {@code networks} no more for now: with {@link Residency#SEQUENTIAL} their
+     * weights are freed (the next use reloads them); resident models ignore this.
+     */
+    public void done(Network... networks) {
+        if (residency == Residency.RESIDENT) {
+            return;
+        }
+        for (Network n : networks) {
+            switch (n) {
+                case TEXT_ENCODER -> textEncoder.free();
+                case VAE -> vae.free();
+                case CONTROLNET -> controlNet.free();
+                case UNET -> unet.free();
+            }
+        }
+    }
+
+    /**
+     * The same models on {@code target} (device and precision): resident networks are moved once, now; sequential
+     * ones are moved each time they are loaded.
+     */
+    public XpsrModels to(Placement target) {
+        target.checkAvailable();
+        if (residency == Residency.RESIDENT) {
+            for (Module m : new Module[] {textEncoder(), vae(), controlNet(), unet()}) {
+                m.to(target);
+            }
+        }
+        return new XpsrModels(tokenizer, textEncoder, vae, controlNet, unet, schedulerConfig, target, residency);
+    }
+
+    /** Resident models read from the folders; see {@link #load(Path, Path, String, Residency)}. */
     public static XpsrModels load(Path sd15, Path xpsr, String variant) throws IOException {
+        return load(sd15, xpsr, variant, Residency.RESIDENT);
+    }
+
+    /**
+     * @param sd15      a diffusers SD-1.5 folder ({@code text_encoder/}, {@code tokenizer/}, {@code vae/},
+     *                  {@code scheduler/}); its {@code unet/} is not needed
+     * @param xpsr      a folder holding XPSR's {@code controlnet/} and {@code unet/}
+     * @param variant   {@code fp16} to read the {@code .fp16.} weight files, or null
+     * @param residency whether the networks are loaded now and kept, or loaded per stage (their weight files are
+     *                  then checked to exist now, so a missing file fails before the first image)
+     */
+    public static XpsrModels load(Path sd15, Path xpsr, String variant, Residency residency) throws IOException {
         Path tokenizerDir = sd15.resolve("tokenizer");
         ClipTokenizer tokenizer = Files.isRegularFile(tokenizerDir.resolve("vocab.json"))
                 ? ClipTokenizer.fromFolder(tokenizerDir) : ClipTokenizer.bundled();
-        return new XpsrModels(tokenizer,
-                Pretrained.textEncoder(sd15.resolve("text_encoder"), variant),
-                Pretrained.vae(sd15.resolve("vae"), variant),
-                Pretrained.xpsrControlNet(xpsr.resolve("controlnet"), variant),
-                Pretrained.xpsrUnet(xpsr.resolve("unet"), variant),
-                SchedulerConfig.read(sd15.resolve("scheduler").resolve("scheduler_config.json")));
+        SchedulerConfig scheduler = SchedulerConfig.read(sd15.resolve("scheduler").resolve("scheduler_config.json"));
+        Path te = sd15.resolve("text_encoder");
+        Path vae = sd15.resolve("vae");
+        Path cn = xpsr.resolve("controlnet");
+        Path unet = xpsr.resolve("unet");
+        if (residency == Residency.RESIDENT) {
+            return new XpsrModels(tokenizer, Pretrained.textEncoder(te, variant), Pretrained.vae(vae, variant),
+                    Pretrained.xpsrControlNet(cn, variant), Pretrained.xpsrUnet(unet, variant), scheduler);
+        }
+        for (Path dir : new Path[] {te, vae, cn, unet}) {
+            CheckpointFiles.findWeights(dir, variant);
+        }
+        return sequential(tokenizer, () -> Pretrained.textEncoder(te, variant), () -> Pretrained.vae(vae, variant),
+                () -> Pretrained.xpsrControlNet(cn, variant), () -> Pretrained.xpsrUnet(unet, variant), scheduler);
+    }
+
+    /** One network: always loaded (resident), or loaded on demand and freed on request. */
+    private static final class Slot<M extends Module> {
+        private final Supplier<M> loader;
+        private M module;
+
+        private Slot(Supplier<M> loader, M module) {
+            this.loader = loader;
+            this.module = module;
+        }
+
+        static <M extends Module> Slot<M> of(M module) {
+            return new Slot<>(null, Objects.requireNonNull(module));
+        }
+
+        static <M extends Module> Slot<M> loading(Supplier<M> loader) {
+            return new Slot<>(Objects.requireNonNull(loader), null);
+        }
+
+        synchronized M get(Placement placement) {
+            if (module == null) {
+                M loaded = loader.get();
+                loaded.to(placement);
+                module = loaded;
+            }
+            return module;
+        }
+
+        synchronized void free() {
+            if (loader != null && module != null) {
+                module.releaseWeights();
+                module = null;
+            }
+        }
     }
 }

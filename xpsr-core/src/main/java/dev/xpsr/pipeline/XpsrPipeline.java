@@ -4,6 +4,7 @@ import dev.xpsr.io.RgbImage;
 import dev.xpsr.model.AutoencoderKL;
 import dev.xpsr.model.ControlNetModel;
 import dev.xpsr.nn.TextContext;
+import dev.xpsr.pipeline.XpsrModels.Network;
 import dev.xpsr.scheduler.NoiseSource;
 import dev.xpsr.scheduler.Scheduler;
 import dev.xpsr.scheduler.Schedulers;
@@ -19,13 +20,15 @@ import java.util.List;
  * <ol>
  *   <li>preprocess the LR image ({@link Preprocess}: ×4 PIL bicubic, shorter side to 512, sides to multiples of 8);</li>
  *   <li>encode the four prompts with CLIP; the guidance batch is [unconditional, conditional];</li>
- *   <li>start latent: VAE posterior sample of the control image × scaling factor, noised to the first timestep,
+ *   <li>start latent: (tiled) VAE posterior sample of the control image × scaling factor, noised to the first timestep,
  *       then noised again at {@code added_noise_level} (or pure noise);</li>
  *   <li>for each timestep: ControlNet and UNet on the 2-batch in one forward (tiled with Gaussian weights when the
  *       latent is large), classifier-free guidance, scheduler step;</li>
- *   <li>decode, post-process to 8 bit, colour fix against the control image, resize to 4·(w, h).</li>
+ *   <li>(tiled) decode, post-process to 8 bit, colour fix against the control image, resize to 4·(w, h).</li>
  * </ol>
- * Every random draw comes from one {@link NoiseSource} in the order {@link GeneratorNoise} documents. Each step's
+ * Every random draw comes from one {@link NoiseSource} in the order {@link GeneratorNoise} documents. After each
+ * stage the pipeline tells the models it is {@link XpsrModels#done done} with that stage's networks, so that
+ * sequentially resident models hold only one stage's weights at a time. Each step's
  * tensors are freed by a {@link PointerScope}; only the running latent survives from one step to the next.
  */
 public final class XpsrPipeline {
@@ -78,13 +81,18 @@ public final class XpsrPipeline {
     public RgbImage generate(RgbImage control, Prompts prompts, UpscaleOptions options, NoiseSource drawn,
                              StepListener listener) {
         TextContext ctx = encodePrompts(prompts);
+        models.done(Network.TEXT_ENCODER);
         Tensor image = placed(control.toTensor());
         NoiseSource noise = shape -> placed(drawn.next(shape));
         Scheduler scheduler = Schedulers.create(options.sampler(), models.schedulerConfig());
         scheduler.setTimesteps(options.steps());
         Tensor latents = initialLatents(image, scheduler, options, noise);
+        models.done(Network.VAE);
         latents = denoise(latents, ctx, Torch.cat(0, image, image), scheduler, options, noise, listener);
-        return RgbImage.fromVaeOutput(decode(latents).select(0, 0));
+        models.done(Network.CONTROLNET, Network.UNET);
+        Tensor decoded = decode(latents, options.vaeTiles());
+        models.done(Network.VAE);
+        return RgbImage.fromVaeOutput(decoded.select(0, 0));
     }
 
     /** [negative, positive] and [low-level negative, low-level] CLIP embeddings, each (2, 77, D). */
@@ -116,7 +124,8 @@ public final class XpsrPipeline {
             int c = models.vae().latentChannels();
             z = noise.next(new long[] {1, c, image.size(2) / 8, image.size(3) / 8});
         } else {
-            AutoencoderKL.Posterior posterior = models.vae().encode(Torch.add(Torch.mul(image, 2.0), -1.0));
+            TiledVae vae = new TiledVae(options.vaeTiles());
+            AutoencoderKL.Posterior posterior = vae.encode(models.vae(), Torch.add(Torch.mul(image, 2.0), -1.0));
             Tensor sample = posterior.sample(noise.next(Torch.shape(posterior.mean)));
             z = Torch.mul(sample, models.vae().scalingFactor());
             long first = scheduler.timesteps()[0];
@@ -200,8 +209,11 @@ public final class XpsrPipeline {
         return models.placement().place(t);
     }
 
-    /** VAE decode of a latent, {@code vae.decode(z / scaling_factor)}: an image in about [−1, 1]. */
-    public Tensor decode(Tensor latents) {
-        return models.vae().decode(Torch.div(latents, models.vae().scalingFactor()));
+    /**
+     * VAE decode of a latent, {@code vae.decode(z / scaling_factor)}, tiled as {@code tiles} say: an image in about
+     * [−1, 1].
+     */
+    public Tensor decode(Tensor latents, TiledVae.Options tiles) {
+        return new TiledVae(tiles).decode(models.vae(), Torch.div(latents, models.vae().scalingFactor()));
     }
 }

@@ -143,7 +143,7 @@ class XpsrPipelineGoldenTest {
                         MODEL_TOL * scale);
                 Golden.assertClose("step " + i + " latents", latents, expected, MODEL_TOL * scale);
             });
-            Tensor decoded = pipeline.decode(last);
+            Tensor decoded = pipeline.decode(last, o.vaeTiles());
             Golden.assertClose("decoded", decoded, f.tensor(prefix + "decoded"), 1e-3);
             return List.of(RgbImage.fromVaeOutput(decoded.select(0, 0)));
         }

@@ -1,0 +1,63 @@
+package dev.xpsr.pipeline;
+
+import dev.xpsr.io.ImageFiles;
+import dev.xpsr.io.RgbImage;
+import dev.xpsr.testing.TinyXpsrModels;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The pipeline runs its VAE through {@link TiledVae} as the options say. */
+class VaeTilingPipelineTest {
+    @TempDir
+    static Path tmp;
+    static XpsrPipeline pipeline;
+    static RgbImage photo;
+    static final UpscaleOptions BASE = UpscaleOptions.DEFAULTS.withSteps(2).withProcessSize(160);
+
+    @BeforeAll
+    static void load() throws Exception {
+        TinyXpsrModels.Folders f = TinyXpsrModels.write(tmp, 11);
+        pipeline = new XpsrPipeline(XpsrModels.load(f.sd15(), f.xpsr(), null));
+        RgbImage hr = ImageFiles.read(Path.of(System.getProperty("xpsr.data", "../fixtures/data"))
+                .resolve("images/hr/opencv_fruits.png"));
+        photo = PilResize.resize(hr.crop(0, 0, 480, 320), 60, 40);
+    }
+
+    private static RgbImage run(TiledVae.Options tiles) {
+        return pipeline.upscale(photo, Prompts.xpsr("fruit", "blurry"), BASE.withVaeTiles(tiles),
+                XpsrPipeline.StepListener.NONE).beforeColorFix();
+    }
+
+    @Test
+    void tilesLargerThanTheImageGiveTheUntiledBytes() {
+        assertThat(run(TiledVae.Options.XPSR).toHwcBytes()).isEqualTo(run(TiledVae.Options.UNTILED).toHwcBytes());
+    }
+
+    @Test
+    void smallTilesAreUsedAndStayCloseToTheUntiledResult() {
+        RgbImage untiled = run(TiledVae.Options.UNTILED);
+        // 240×160 control image: encoder tiles of 64 px (pad 8) and decoder tiles of 8 latent px (pad 2)
+        RgbImage tiled = run(TiledVae.Options.XPSR.withEncoderTile(64, 8).withDecoderTile(8, 2));
+        assertThat(tiled.width()).isEqualTo(untiled.width());
+        assertThat(tiled.height()).isEqualTo(untiled.height());
+        byte[] a = tiled.toHwcBytes();
+        byte[] b = untiled.toHwcBytes();
+        long sum = 0;
+        int max = 0;
+        for (int i = 0; i < a.length; i++) {
+            int d = Math.abs((a[i] & 0xff) - (b[i] & 0xff));
+            sum += d;
+            max = Math.max(max, d);
+        }
+        double mean = (double) sum / a.length;
+        System.out.printf("tiled VAE in the pipeline (encoder tiles 64 px, decoder tiles 8 latent px): mean |tiled - untiled| "
+                + "%.3f, max %d (8-bit)%n", mean, max);
+        assertThat(max).as("the tiled VAE was used").isGreaterThan(0);
+        assertThat(mean).isLessThan(3.0);
+    }
+}
