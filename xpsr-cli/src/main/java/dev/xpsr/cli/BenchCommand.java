@@ -21,6 +21,7 @@ import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.Tensor;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -80,6 +81,9 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--tile", defaultValue = "320", description = "upscale: latent tile side (default: ${DEFAULT-VALUE}).")
     int tile;
+
+    @Mixin
+    VaeTilingOptions vaeTiling;
 
     @Option(names = "--residency", defaultValue = "sequential",
             description = "upscale: resident (all networks loaded throughout) or sequential (only the running "
@@ -145,7 +149,8 @@ public final class BenchCommand implements Callable<Integer> {
                 RandomXpsrModels.parameterCount(m), t0);
         XpsrPipeline pipeline = new XpsrPipeline(m);
         RgbImage lr = lowResolutionInput();
-        UpscaleOptions options = UpscaleOptions.DEFAULTS.withSteps(steps).withLatentTiles(tile, 8);
+        UpscaleOptions options = UpscaleOptions.DEFAULTS.withSteps(steps).withLatentTiles(tile, 8)
+                .withVaeTiles(vaeTiling.toOptions());
         List<Double> stepTimes = new ArrayList<>();
         long[] last = {System.nanoTime()};
         long start = System.nanoTime();

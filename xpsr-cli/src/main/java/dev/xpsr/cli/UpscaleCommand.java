@@ -7,7 +7,6 @@ import dev.xpsr.io.ImageFiles;
 import dev.xpsr.pipeline.BatchUpscaler;
 import dev.xpsr.pipeline.ColorFixMode;
 import dev.xpsr.pipeline.Prompts;
-import dev.xpsr.pipeline.TiledVae;
 import dev.xpsr.pipeline.UpscaleOptions;
 import dev.xpsr.pipeline.XpsrModels;
 import dev.xpsr.pipeline.XpsrPipeline;
@@ -28,12 +27,12 @@ import dev.xpsr.prompt.ServerPromptSource;
 import dev.xpsr.prompt.ServerProtocol;
 import dev.xpsr.torch.NativeStartup;
 import dev.xpsr.torch.Placement;
-import dev.xpsr.util.ByteSize;
 import dev.xpsr.util.ProcessMemory;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -150,27 +149,8 @@ public final class UpscaleCommand implements Callable<Integer> {
     @Option(names = "--tile-overlap", defaultValue = "8", description = "Latent tile overlap (default: ${DEFAULT-VALUE}).")
     int tileOverlap;
 
-    @Option(names = "--vae-encoder-tile", defaultValue = "1024",
-            description = "VAE encoder tile side in image pixels (pad 32); larger images are encoded in tiles with "
-                    + "GroupNorm statistics shared across tiles (default: ${DEFAULT-VALUE}, as XPSR's test.py).")
-    int vaeEncoderTile;
-
-    @Option(names = "--vae-decoder-tile", defaultValue = "224",
-            description = "VAE decoder tile side in latent pixels (pad 11) (default: ${DEFAULT-VALUE}, as XPSR's test.py).")
-    int vaeDecoderTile;
-
-    @Option(names = "--vae-memory", paramLabel = "SIZE",
-            description = "Choose the largest VAE tiles whose working set fits SIZE (e.g. 1G, 512M); replaces "
-                    + "--vae-encoder-tile and --vae-decoder-tile.")
-    String vaeMemory;
-
-    @Option(names = "--no-vae-tiling", description = "Run the VAE on the whole image, whatever its size.")
-    boolean noVaeTiling;
-
-    @Option(names = "--vae-fast",
-            description = "Estimate the tiles' GroupNorm statistics from a downsampled image (less memory and time; "
-                    + "not the reference's default).")
-    boolean vaeFast;
+    @Mixin
+    VaeTilingOptions vaeTiling;
 
     @Option(names = "--residency", defaultValue = "auto",
             description = "resident: load all networks once and keep them; sequential: load each stage's networks "
@@ -236,7 +216,7 @@ public final class UpscaleCommand implements Callable<Integer> {
 
     private UpscaleOptions options() {
         return new UpscaleOptions(steps, guidance, conditioningScale, addedNoise, startFromNoise, sampler,
-                ColorFixMode.parse(colorFix), 4, processSize, tile, tileOverlap, seed, vaeTiles());
+                ColorFixMode.parse(colorFix), 4, processSize, tile, tileOverlap, seed, vaeTiling.toOptions());
     }
 
     /** auto: sequential on the CPU, where memory is what limits; resident on a GPU, where reloading would dominate. */
@@ -248,16 +228,6 @@ public final class UpscaleCommand implements Callable<Integer> {
             default -> throw new IllegalArgumentException("--residency must be auto, resident or sequential, got "
                     + residency);
         };
-    }
-
-    private TiledVae.Options vaeTiles() {
-        if (noVaeTiling) {
-            return TiledVae.Options.UNTILED;
-        }
-        TiledVae.Options o = vaeMemory != null ? TiledVae.Options.forBudget(ByteSize.parse(vaeMemory))
-                : TiledVae.Options.XPSR.withEncoderTile(vaeEncoderTile, TiledVae.Options.XPSR.encoderPad())
-                        .withDecoderTile(vaeDecoderTile, TiledVae.Options.XPSR.decoderPad());
-        return o.withFastMode(vaeFast);
     }
 
     /**

@@ -1,0 +1,41 @@
+package dev.xpsr.cli;
+
+import dev.xpsr.pipeline.TiledVae;
+import dev.xpsr.util.ByteSize;
+import picocli.CommandLine.Option;
+
+/** The tiled-VAE options shared by {@code upscale} and {@code bench}. */
+final class VaeTilingOptions {
+    @Option(names = "--vae-encoder-tile", defaultValue = "1024",
+            description = "VAE encoder tile side in image pixels (pad 32); larger images are encoded in tiles with "
+                    + "GroupNorm statistics shared across tiles (default: ${DEFAULT-VALUE}, as XPSR's test.py).")
+    int encoderTile;
+
+    @Option(names = "--vae-decoder-tile", defaultValue = "224",
+            description = "VAE decoder tile side in latent pixels (pad 11) (default: ${DEFAULT-VALUE}, as XPSR's test.py).")
+    int decoderTile;
+
+    @Option(names = "--vae-memory", paramLabel = "SIZE",
+            description = "Choose the largest VAE tiles whose working set fits SIZE (e.g. 1G, 512M); replaces "
+                    + "--vae-encoder-tile and --vae-decoder-tile.")
+    String memory;
+
+    @Option(names = "--no-vae-tiling", description = "Run the VAE on the whole image, whatever its size.")
+    boolean untiled;
+
+    @Option(names = "--vae-fast",
+            description = "Estimate the tiles' GroupNorm statistics from a downsampled image (less memory and time; "
+                    + "not the reference's default).")
+    boolean fast;
+
+    /** The tiling these options describe. */
+    TiledVae.Options toOptions() {
+        if (untiled) {
+            return TiledVae.Options.UNTILED;
+        }
+        TiledVae.Options o = memory != null ? TiledVae.Options.forBudget(ByteSize.parse(memory))
+                : TiledVae.Options.XPSR.withEncoderTile(encoderTile, TiledVae.Options.XPSR.encoderPad())
+                        .withDecoderTile(decoderTile, TiledVae.Options.XPSR.decoderPad());
+        return o.withFastMode(fast);
+    }
+}
