@@ -239,7 +239,7 @@ public final class BenchmarkQualityCommand implements Callable<Integer> {
                 }
                 samples.add(DegradedSample.of(name, photo, crop, degradation, seed));
             } catch (IOException | RuntimeException e) {
-                problems.add(new Problem(f.toString(), e.getMessage()));
+                problems.add(Problem.of(f.toString(), e.getMessage()));
             }
         }
         return samples;
@@ -273,7 +273,7 @@ public final class BenchmarkQualityCommand implements Callable<Integer> {
                         images.put(s.name(), sr);
                         ImageFiles.writePng(imagePath(m.name(), s.name()), sr);
                     } catch (RuntimeException e) {
-                        problems.add(new Problem(s.name(), m.name() + ": " + e.getMessage()));
+                        problems.add(new Problem(m.name(), s.name(), "restoration failed: " + e.getMessage()));
                     }
                     progress.step(m.name() + " " + s.name());
                 }
@@ -314,7 +314,8 @@ public final class BenchmarkQualityCommand implements Callable<Integer> {
                                        List<DegradedSample> samples, List<String> skipped, List<Restored> restored) {
         Map<String, String> h = new LinkedHashMap<>();
         h.put("photos", photoFolder() + ": " + String.join(", ", samples.stream().map(DegradedSample::name)
-                .toList()) + (skipped.isEmpty() ? "" : "; skipped as smaller than the crop: "
+                .toList()) + (samples.size() < count ? " (" + samples.size() + " of the " + count + " asked for)" : "")
+                + (skipped.isEmpty() ? "" : "; skipped as smaller than the crop: "
                 + String.join(", ", skipped)));
         h.put("degradation", "centre crop " + crop + "x" + crop + " -> Real-ESRGAN degradation, preset " + p.name()
                 + ", base seed " + seed + " -> LR " + crop / p.scale() + "x" + crop / p.scale());
@@ -364,7 +365,7 @@ public final class BenchmarkQualityCommand implements Callable<Integer> {
         for (MetricInfo m : report.metrics()) {
             List<BarChart.Bar> bars = new ArrayList<>();
             for (Section s : report.sections()) {
-                s.mean(m.name()).ifPresent(v -> bars.add(new BarChart.Bar(s.name(), v)));
+                s.mean(m.name()).ifPresent(v -> bars.add(new BarChart.Bar(s.name(), v, s.name().equals(HR))));
             }
             if (!bars.isEmpty()) {
                 BarChart.write(out.resolve("chart-" + m.name() + ".png"), m.name(), m.higherIsBetter(), bars);
@@ -374,7 +375,7 @@ public final class BenchmarkQualityCommand implements Callable<Integer> {
             List<BarChart.Bar> bars = new ArrayList<>();
             for (Section s : report.sections()) {
                 if (s.distribution().containsKey(m.name())) {
-                    bars.add(new BarChart.Bar(s.name(), s.distribution().get(m.name())));
+                    bars.add(new BarChart.Bar(s.name(), s.distribution().get(m.name()), false));
                 }
             }
             if (!bars.isEmpty()) {

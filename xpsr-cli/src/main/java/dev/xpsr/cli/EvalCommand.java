@@ -128,9 +128,9 @@ public final class EvalCommand implements Callable<Integer> {
     /** Every file that has no counterpart, and every ambiguous name, as a problem. */
     private List<Problem> unmatched(FolderPairs pairs) {
         List<Problem> problems = new ArrayList<>();
-        pairs.onlyHr().forEach(f -> problems.add(new Problem(f.toString(), "no SR image of the same name in " + sr)));
-        pairs.onlySr().forEach(f -> problems.add(new Problem(f.toString(), "no HR image of the same name in " + hr)));
-        pairs.ambiguous().forEach(a -> problems.add(new Problem(a, "ambiguous name; rename one of the files")));
+        pairs.onlyHr().forEach(f -> problems.add(Problem.of(f.toString(), "no SR image of the same name in " + sr)));
+        pairs.onlySr().forEach(f -> problems.add(Problem.of(f.toString(), "no HR image of the same name in " + hr)));
+        pairs.ambiguous().forEach(a -> problems.add(Problem.of(a, "ambiguous name; rename one of the files")));
         return problems;
     }
 
@@ -152,7 +152,7 @@ public final class EvalCommand implements Callable<Integer> {
         List<QualityEvaluator.Item> items = new ArrayList<>();
         for (FolderPairs.Match m : pairs.matches()) {
             if (m.lr() == null) {
-                problems.add(new Problem(m.hr().toString(), "no LR image of the same name in " + lr));
+                problems.add(new Problem("lr", m.hr().toString(), "no LR image of the same name in " + lr));
             } else {
                 items.add(new QualityEvaluator.Item(m.name(),
                         () -> new QualityEvaluator.Scored(ImageFiles.read(m.lr(), read), null)));

@@ -71,8 +71,10 @@ public final class MetricOptions {
             + "cuda:N (default: ${DEFAULT-VALUE}).")
     String device;
 
-    @Option(names = "--batch", defaultValue = "4",
-            description = "Images scored per metric call (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch", defaultValue = "1",
+            description = "Images scored per metric call; more can be faster for network metrics on a GPU, and a "
+                    + "batched reduction may differ from one image at a time in the last bit (default: "
+                    + "${DEFAULT-VALUE}).")
     int batch;
 
     /** The metrics chosen, loaded, plus the ones that cannot run. */

@@ -12,6 +12,7 @@ import java.util.Locale;
 /**
  * A bar chart of one metric's mean per method: methods along the x axis, one bar each from zero to the value,
  * the value printed on the bar, and the metric's better direction in the title (e.g. "niqe (lower is better)").
+ * The best method's bar is orange, the others blue, reference bars grey.
  * The value axis spans zero and every finite value; an infinite value (PSNR of identical images) gets no bar,
  * only its label "inf".
  */
@@ -26,9 +27,15 @@ public final class BarChart {
     private static final int RIGHT = 20;
     private static final Color BAR = new Color(0x4C72B0);
     private static final Color BEST = new Color(0xDD8452);
+    private static final Color REFERENCE = new Color(0xA0A0A0);
 
-    /** One bar. */
-    public record Bar(String label, double value) {
+    /**
+     * One bar.
+     *
+     * @param reference a bar for scale (e.g. the ground truth's own no-reference score): drawn grey and never
+     *                  marked best
+     */
+    public record Bar(String label, double value, boolean reference) {
     }
 
     private BarChart() {
@@ -55,7 +62,7 @@ public final class BarChart {
         if (hi == lo) {
             hi = lo + 1;
         }
-        double best = bars.stream().mapToDouble(Bar::value).filter(Double::isFinite)
+        double best = bars.stream().filter(b -> !b.reference()).mapToDouble(Bar::value).filter(Double::isFinite)
                 .reduce(higherIsBetter ? Math::max : Math::min).orElse(Double.NaN);
         BufferedImage img = AwtImages.canvas(WIDTH, HEIGHT);
         Graphics2D g = AwtImages.graphics(img, 16, true);
@@ -106,7 +113,7 @@ public final class BarChart {
             int labelY = zero - 4;
             if (Double.isFinite(b.value())) {
                 int y = yOf(b.value(), lo, hi);
-                g.setColor(b.value() == best ? BEST : BAR);
+                g.setColor(b.reference() ? REFERENCE : b.value() == best ? BEST : BAR);
                 g.fillRect(x, Math.min(y, zero), width, Math.max(1, Math.abs(zero - y)));
                 labelY = Math.min(y, zero) - 4;
             }

@@ -77,10 +77,10 @@ public final class QualityEvaluator {
                     loaded.add(item.loader().load());
                     names.add(item.name());
                 } catch (Exception e) {
-                    problems.add(new Problem(item.name(), message(e)));
+                    problems.add(new Problem(name, item.name(), message(e)));
                 }
             }
-            rows.addAll(scoreChunk(names, loaded, problems));
+            rows.addAll(scoreChunk(name, names, loaded, problems));
             if (!distributionMetrics.isEmpty()) {
                 loaded.stream().filter(s -> s.reference() != null).forEach(s -> {
                     allImages.add(s.image());
@@ -93,7 +93,7 @@ public final class QualityEvaluator {
     }
 
     /** Every metric on one chunk of loaded items, one row per item. */
-    private List<ImageScores> scoreChunk(List<String> names, List<Scored> loaded, List<Problem> problems) {
+    private List<ImageScores> scoreChunk(String set, List<String> names, List<Scored> loaded, List<Problem> problems) {
         List<Map<String, Double>> scores = new ArrayList<>();
         loaded.forEach(s -> scores.add(new LinkedHashMap<>()));
         for (Metric m : metrics) {
@@ -103,7 +103,7 @@ public final class QualityEvaluator {
                     idx.add(i);
                 }
             }
-            double[] values = scoreAll(m, idx, names, loaded, problems);
+            double[] values = scoreAll(set, m, idx, names, loaded, problems);
             for (int k = 0; k < idx.size(); k++) {
                 if (!Double.isNaN(values[k])) {
                     scores.get(idx.get(k)).put(m.name(), values[k]);
@@ -121,7 +121,7 @@ public final class QualityEvaluator {
      * {@code m} on the chosen items in one call; if that fails, item by item so the failure is pinned on its
      * image. NaN marks an item the metric failed on (a metric that returns NaN itself is reported too).
      */
-    private static double[] scoreAll(Metric m, List<Integer> idx, List<String> names, List<Scored> loaded,
+    private static double[] scoreAll(String set, Metric m, List<Integer> idx, List<String> names, List<Scored> loaded,
                                      List<Problem> problems) {
         double[] out = new double[idx.size()];
         if (idx.isEmpty()) {
@@ -132,18 +132,18 @@ public final class QualityEvaluator {
         try {
             double[] all = m.scores(images, refs);
             if (idx.size() == 1 || !anyNaN(all)) {
-                reportNaN(m, all, idx, names, problems);
+                reportNaN(set, m, all, idx, names, problems);
                 return all;
             }
         } catch (RuntimeException e) {
             if (idx.size() == 1) {
-                problems.add(new Problem(names.get(idx.get(0)), m.name() + ": " + message(e)));
+                problems.add(new Problem(set, names.get(idx.get(0)), m.name() + ": " + message(e)));
                 out[0] = Double.NaN;
                 return out;
             }
         }
         for (int k = 0; k < idx.size(); k++) {
-            out[k] = scoreAll(m, List.of(idx.get(k)), names, loaded, problems)[0];
+            out[k] = scoreAll(set, m, List.of(idx.get(k)), names, loaded, problems)[0];
         }
         return out;
     }
@@ -157,11 +157,11 @@ public final class QualityEvaluator {
         return false;
     }
 
-    private static void reportNaN(Metric m, double[] values, List<Integer> idx, List<String> names,
+    private static void reportNaN(String set, Metric m, double[] values, List<Integer> idx, List<String> names,
                                   List<Problem> problems) {
         for (int k = 0; k < values.length; k++) {
             if (Double.isNaN(values[k])) {
-                problems.add(new Problem(names.get(idx.get(k)), m.name() + ": the metric returned NaN"));
+                problems.add(new Problem(set, names.get(idx.get(k)), m.name() + ": the metric returned NaN"));
             }
         }
     }
@@ -176,7 +176,7 @@ public final class QualityEvaluator {
             try {
                 out.put(d.name(), d.score(images, references));
             } catch (RuntimeException e) {
-                problems.add(new Problem("(set " + section + ")", d.name() + ": " + message(e)));
+                problems.add(new Problem(section, "(whole set)", d.name() + ": " + message(e)));
             }
         }
         return out;

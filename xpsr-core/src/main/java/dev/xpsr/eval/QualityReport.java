@@ -106,7 +106,25 @@ public record QualityReport(String title, Map<String, String> settings, List<Met
         }
     }
 
-    /** A file or pair that could not be read or scored (fully or for one metric), and why. */
-    public record Problem(String file, String message) {
+    /**
+     * A file or pair that could not be read or scored (fully or for one metric), and why.
+     *
+     * @param set  the section it belongs to, or empty when it was never scored (e.g. a file without counterpart)
+     * @param file the image's name or file
+     */
+    public record Problem(String set, String file, String message) {
+        public Problem {
+            Objects.requireNonNull(set, "set");
+        }
+
+        /** A problem outside any section. */
+        public static Problem of(String file, String message) {
+            return new Problem("", file, message);
+        }
+
+        /** "set/file" or "file". */
+        public String where() {
+            return set.isEmpty() ? file : set + "/" + file;
+        }
     }
 }

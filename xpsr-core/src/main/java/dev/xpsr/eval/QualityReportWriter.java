@@ -155,7 +155,7 @@ public final class QualityReportWriter {
         }
         sb.append("\n## Problems (").append(r.problems().size()).append(")\n\n");
         for (Problem p : r.problems()) {
-            sb.append("- ").append(p.file()).append(": ").append(p.message().replace("\n", " ")).append('\n');
+            sb.append("- ").append(p.where()).append(": ").append(p.message().replace("\n", " ")).append('\n');
         }
     }
 
@@ -208,7 +208,8 @@ public final class QualityReportWriter {
     /**
      * The whole report as JSON: {@code title}, {@code settings}, {@code metrics} and {@code distributionMetrics}
      * (name, description, higherIsBetter, needsReference), {@code unavailable} (name, reason, files with url),
-     * {@code sets} (name, description, images [{image, scores}], mean, count, distribution), {@code problems}.
+     * {@code sets} (name, description, images [{image, scores}], mean, count, distribution), {@code problems}
+     * (set, file, message).
      */
     public static String json(QualityReport r) {
         ObjectNode root = JSON.createObjectNode();
@@ -230,7 +231,8 @@ public final class QualityReportWriter {
             section(sets.addObject(), r, s);
         }
         ArrayNode problems = root.putArray("problems");
-        r.problems().forEach(p -> problems.addObject().put("file", p.file()).put("message", p.message()));
+        r.problems().forEach(p -> problems.addObject().put("set", p.set()).put("file", p.file())
+                .put("message", p.message()));
         try {
             return JSON.writeValueAsString(root) + "\n";
         } catch (IOException e) {
