@@ -53,8 +53,8 @@ import java.util.stream.Stream;
                 "Methods: bicubic-pil, bicubic-matlab, rdn-slim, rdn-medium, realesrgan-x4plus (when its files are "
                         + "present), xpsr (with --xpsr)."},
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:every photo was restored and scored by every method", "1:a photo or a method failed on "
-                + "a photo (listed; the rest is reported)", "2:invalid options or a method that cannot be loaded"})
+        exitCodeList = {"0:every photo was restored and scored by every method", "1:a photo, a method or a "
+                + "metric failed (listed; the rest is reported)", "2:invalid options"})
 public final class BenchmarkQualityCommand implements Callable<Integer> {
     private static final String HR = "hr";
 
@@ -113,6 +113,10 @@ public final class BenchmarkQualityCommand implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "20", description = "With --xpsr: denoising steps (default: "
             + "${DEFAULT-VALUE}).")
     int steps;
+
+    @Option(names = "--process-size", defaultValue = "512",
+            description = "With --xpsr: shorter side raised to this before diffusion (default: ${DEFAULT-VALUE}).")
+    int processSize;
 
     @Option(names = "--threads", description = "ATen intra-op threads (default: all available cores).")
     Integer threads;
@@ -206,7 +210,8 @@ public final class BenchmarkQualityCommand implements Callable<Integer> {
         }
         Placement placement = Placement.parse(metricOptions.device, "fp32");
         XpsrModels loaded = XpsrModels.load(sd15, xpsr, variant).to(placement);
-        return new XpsrUpscaler(new XpsrPipeline(loaded), UpscaleOptions.DEFAULTS.withSteps(steps));
+        return new XpsrUpscaler(new XpsrPipeline(loaded), UpscaleOptions.DEFAULTS.withSteps(steps)
+                .withProcessSize(processSize));
     }
 
     private Path photoFolder() {
@@ -264,7 +269,14 @@ public final class BenchmarkQualityCommand implements Callable<Integer> {
         List<Restored> restored = new ArrayList<>();
         try (ConsoleProgress progress = new ConsoleProgress(err, "restore", (long) methods.size() * samples.size())) {
             for (BenchmarkMethods.Method m : methods) {
-                Upscaler upscaler = m.loader().load();
+                Upscaler upscaler;
+                try {
+                    upscaler = m.loader().load();
+                } catch (IOException | RuntimeException e) {
+                    problems.add(new Problem(m.name(), "(all photos)", "cannot load the method: " + e.getMessage()));
+                    samples.forEach(s -> progress.step(m.name()));
+                    continue;
+                }
                 Map<String, RgbImage> images = new LinkedHashMap<>();
                 long start = System.nanoTime();
                 for (DegradedSample s : samples) {

@@ -131,6 +131,9 @@ public final class EvalCommand implements Callable<Integer> {
         pairs.onlyHr().forEach(f -> problems.add(Problem.of(f.toString(), "no SR image of the same name in " + sr)));
         pairs.onlySr().forEach(f -> problems.add(Problem.of(f.toString(), "no HR image of the same name in " + hr)));
         pairs.ambiguous().forEach(a -> problems.add(Problem.of(a, "ambiguous name; rename one of the files")));
+        if (pairs.matches().isEmpty()) {
+            problems.add(Problem.of(hr.toString(), "no image here has a counterpart of the same name in " + sr));
+        }
         return problems;
     }
 

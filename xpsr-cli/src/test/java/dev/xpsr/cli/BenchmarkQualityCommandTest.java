@@ -11,6 +11,10 @@ import dev.xpsr.io.ImageFiles;
 import dev.xpsr.io.RgbImage;
 import dev.xpsr.metrics.Metric;
 import dev.xpsr.metrics.MetricRegistry;
+import dev.xpsr.pipeline.UpscaleOptions;
+import dev.xpsr.pipeline.XpsrModels;
+import dev.xpsr.pipeline.XpsrPipeline;
+import dev.xpsr.testing.TinyXpsrModels;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -137,5 +141,24 @@ class BenchmarkQualityCommandTest {
         Run crop = run("--crop", "30", "-o", tmp.resolve("d").toString());
         assertThat(crop.code()).isEqualTo(2);
         assertThat(crop.err()).contains("--crop 30");
+    }
+
+    @Test
+    void xpsrIsAMethodWhenItsWeightsAreGiven() throws Exception {
+        TinyXpsrModels.Folders models = TinyXpsrModels.write(tmp.resolve("models"), 3);
+        Path out = tmp.resolve("xpsr-bench");
+        Run r = run("--photos", photos().toString(), "--count", "1", "--crop", "96", "--methods",
+                "bicubic-pil,xpsr", "--xpsr", models.xpsr().toString(), "--model", models.sd15().toString(),
+                "--steps", "1", "--process-size", "64", "--metrics", "psnr", "-o", out.toString());
+
+        assertThat(r.code()).as(r.out() + r.err()).isEqualTo(0);
+        RgbImage lr = ImageFiles.read(out.resolve("images/lr/opencv_fruits.png"));
+        XpsrPipeline pipeline = new XpsrPipeline(XpsrModels.load(models.sd15(), models.xpsr(), null));
+        RgbImage expected = new XpsrUpscaler(pipeline, UpscaleOptions.DEFAULTS.withSteps(1).withProcessSize(64))
+                .upscale(lr);
+        assertThat(expected.width()).isEqualTo(96);
+        assertThat(ImageFiles.read(out.resolve("images/xpsr/opencv_fruits.png"))).isEqualTo(expected);
+        assertThat(r.out()).contains("| xpsr | 1 |", "method xpsr: XPSR");
+        assertSize(out.resolve("grid.png"), ComparisonGrid.width(4, 96), ComparisonGrid.height(1, 96));
     }
 }
