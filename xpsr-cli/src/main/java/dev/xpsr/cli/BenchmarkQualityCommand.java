@@ -223,7 +223,9 @@ public final class BenchmarkQualityCommand implements Callable<Integer> {
             throws IOException {
         Path dir = photoFolder();
         if (!Files.isDirectory(dir)) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--photos: " + dir + " is not a folder");
+            throw new CommandLine.ParameterException(spec.commandLine(), "--photos: " + dir + " is not a folder"
+                    + (photos == null ? " (the repository's fixtures/data was not found from the jar or the working "
+                    + "folder; set " + BundledData.VARIABLE + " or pass --photos)" : ""));
         }
         List<Path> files;
         try (Stream<Path> s = Files.walk(dir)) {
