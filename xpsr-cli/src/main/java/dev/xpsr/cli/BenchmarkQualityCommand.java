@@ -3,13 +3,10 @@ package dev.xpsr.cli;
 import dev.xpsr.baseline.Upscaler;
 import dev.xpsr.degrade.DegradationPreset;
 import dev.xpsr.degrade.RealEsrganDegradation;
-import dev.xpsr.eval.BarChart;
-import dev.xpsr.eval.ComparisonGrid;
 import dev.xpsr.eval.DegradedSample;
 import dev.xpsr.eval.FolderPairs;
 import dev.xpsr.eval.QualityEvaluator;
 import dev.xpsr.eval.QualityReport;
-import dev.xpsr.eval.QualityReport.MetricInfo;
 import dev.xpsr.eval.QualityReport.Problem;
 import dev.xpsr.eval.QualityReport.Section;
 import dev.xpsr.eval.QualityReportWriter;
@@ -152,8 +149,10 @@ public final class BenchmarkQualityCommand implements Callable<Integer> {
                 header(settings, degradation, samples, skipped, restored), selection.infos(),
                 selection.distributionInfos(), selection.unavailable(), sections, problems);
         QualityReportWriter.write(report, QualityReportWriter.Files.at(out.resolve(ReportPaths.BASE)));
-        drawGrid(samples, restored);
-        drawCharts(report);
+        int cell = gridCell != null ? gridCell : Math.min(crop, 192);
+        BenchmarkFigures.grid(out.resolve("grid.png"), samples, restored.stream().map(r -> r.method().name())
+                .toList(), restored.stream().map(Restored::images).toList(), cell);
+        BenchmarkFigures.charts(out, report, HR);
         stdout.print(QualityReportWriter.markdown(report));
         stdout.flush();
         err.println("written to " + out + ": report.{md,csv,json}, grid.png, chart-*.png, images/");
@@ -339,62 +338,5 @@ public final class BenchmarkQualityCommand implements Callable<Integer> {
         }
         h.putAll(metricOptions.describe(settings));
         return h;
-    }
-
-    /** grid.png: per photo, the LR (nearest-neighbour ×4), every method's output and the HR crop. */
-    private void drawGrid(List<DegradedSample> samples, List<Restored> restored) throws IOException {
-        List<String> columns = new ArrayList<>(List.of("lr (nearest x4)"));
-        restored.forEach(r -> columns.add(r.method().name()));
-        columns.add("hr (ground truth)");
-        List<ComparisonGrid.Row> rows = new ArrayList<>();
-        for (DegradedSample s : samples) {
-            List<RgbImage> images = new ArrayList<>();
-            images.add(nearest(s.lr(), crop / s.lr().width()));
-            // a method that failed on this photo shows a grey cell
-            restored.forEach(r -> images.add(r.images().getOrDefault(s.name(), RgbImage.filled(crop, crop, 128,
-                    128, 128))));
-            images.add(s.hr());
-            rows.add(new ComparisonGrid.Row(s.name(), images));
-        }
-        int cell = gridCell != null ? gridCell : Math.min(crop, 192);
-        ComparisonGrid.write(out.resolve("grid.png"), columns, rows, cell);
-    }
-
-    /** Each pixel repeated {@code factor}×{@code factor} times, so the LR shows its real pixels at the HR size. */
-    static RgbImage nearest(RgbImage img, int factor) {
-        int w = img.width() * factor;
-        int h = img.height() * factor;
-        byte[] src = img.toHwcBytes();
-        byte[] dst = new byte[3 * w * h];
-        for (int y = 0; y < h; y++) {
-            for (int x = 0; x < w; x++) {
-                System.arraycopy(src, ((y / factor) * img.width() + x / factor) * 3, dst, (y * w + x) * 3, 3);
-            }
-        }
-        return RgbImage.of(w, h, dst);
-    }
-
-    /** chart-<metric>.png: the mean of each set that has the metric. */
-    private void drawCharts(QualityReport report) throws IOException {
-        for (MetricInfo m : report.metrics()) {
-            List<BarChart.Bar> bars = new ArrayList<>();
-            for (Section s : report.sections()) {
-                s.mean(m.name()).ifPresent(v -> bars.add(new BarChart.Bar(s.name(), v, s.name().equals(HR))));
-            }
-            if (!bars.isEmpty()) {
-                BarChart.write(out.resolve("chart-" + m.name() + ".png"), m.name(), m.higherIsBetter(), bars);
-            }
-        }
-        for (MetricInfo m : report.distribution()) {
-            List<BarChart.Bar> bars = new ArrayList<>();
-            for (Section s : report.sections()) {
-                if (s.distribution().containsKey(m.name())) {
-                    bars.add(new BarChart.Bar(s.name(), s.distribution().get(m.name()), false));
-                }
-            }
-            if (!bars.isEmpty()) {
-                BarChart.write(out.resolve("chart-" + m.name() + ".png"), m.name(), m.higherIsBetter(), bars);
-            }
-        }
     }
 }
