@@ -7,6 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "xpsr", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "XPSR diffusion super-resolution on the JVM.",
         subcommands = {UpscaleCommand.class, CaptionCommand.class, DegradeCommand.class, BenchCommand.class,
+                EvalCommand.class, BenchmarkQualityCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec

@@ -164,8 +164,12 @@ public final class TrainingPairMaker {
         return p;
     }
 
-    /** {@code cv2.imwrite(path, 255 * x)} on a float32 image: 255·x in float32, round half to even, saturate. */
-    static RgbImage toImage(Tensor x) {
+    /**
+     * {@code cv2.imwrite(path, 255 * x)} on a float32 image: 255·x in float32, round half to even, saturate.
+     *
+     * @param x float32 (1, 3, H, W)
+     */
+    public static RgbImage toImage(Tensor x) {
         long[] s = Torch.shape(x);
         int h = Math.toIntExact(s[2]);
         int w = Math.toIntExact(s[3]);
