@@ -33,7 +33,8 @@ public interface Metric {
 
     /**
      * The metric of many images; implementations that can batch on the engine override this. The result is
-     * the same as calling {@link #score} per image.
+     * that of calling {@link #score} per image, up to the last bits of rounding (a batched engine kernel may sum in
+     * another order: SSIM differs by about 1e-16).
      *
      * @param references same length as {@code images}; ignored (may be null) by no-reference metrics
      */

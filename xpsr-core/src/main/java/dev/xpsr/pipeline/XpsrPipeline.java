@@ -109,7 +109,7 @@ public final class XpsrPipeline {
         for (int i = 0; i < ids.length; i++) {
             longs[i] = ids[i];
         }
-        return models.textEncoder().forward(placed(Torch.fromLongs(longs, 1, ids.length)));
+        return Torch.scoped(() -> models.textEncoder().forward(placed(Torch.fromLongs(longs, 1, ids.length))));
     }
 
     /**
@@ -124,10 +124,13 @@ public final class XpsrPipeline {
             int c = models.vae().latentChannels();
             z = noise.next(new long[] {1, c, image.size(2) / 8, image.size(3) / 8});
         } else {
-            TiledVae vae = new TiledVae(options.vaeTiles());
-            AutoencoderKL.Posterior posterior = vae.encode(models.vae(), Torch.add(Torch.mul(image, 2.0), -1.0));
-            Tensor sample = posterior.sample(noise.next(Torch.shape(posterior.mean)));
-            z = Torch.mul(sample, models.vae().scalingFactor());
+            // a scope of its own: the encoder's activations are freed here, not at the end of the image
+            z = Torch.scoped(() -> {
+                TiledVae vae = new TiledVae(options.vaeTiles());
+                AutoencoderKL.Posterior posterior = vae.encode(models.vae(), Torch.add(Torch.mul(image, 2.0), -1.0));
+                Tensor sample = posterior.sample(noise.next(Torch.shape(posterior.mean)));
+                return Torch.mul(sample, models.vae().scalingFactor());
+            });
             long first = scheduler.timesteps()[0];
             z = scheduler.addNoise(z, noise.next(Torch.shape(z)), first);
             z = scheduler.addNoise(z, noise.next(Torch.shape(z)), options.addedNoiseLevel());
@@ -214,6 +217,7 @@ public final class XpsrPipeline {
      * [−1, 1].
      */
     public Tensor decode(Tensor latents, TiledVae.Options tiles) {
-        return new TiledVae(tiles).decode(models.vae(), Torch.div(latents, models.vae().scalingFactor()));
+        return Torch.scoped(() -> new TiledVae(tiles).decode(models.vae(),
+                Torch.div(latents, models.vae().scalingFactor())));
     }
 }
