@@ -116,7 +116,7 @@ public final class MetricRegistry {
         this.distributionEntries = Collections.unmodifiableList(distributionEntries);
     }
 
-    /** PSNR, SSIM, LPIPS (AlexNet, VGG), DISTS, NIQE and BRISQUE with {@code s}. */
+    /** PSNR, SSIM, LPIPS (AlexNet, VGG), DISTS, NIQE and BRISQUE with {@code s}; FID over sets. */
     public static MetricRegistry standard(Settings s) {
         List<Entry<Metric>> list = new ArrayList<>();
         Psnr psnr = psnr(s);
@@ -129,6 +129,7 @@ public final class MetricRegistry {
         list.add(niqe(s));
         list.add(brisque(s));
         List<Entry<DistributionMetric>> distributions = new ArrayList<>();
+        distributions.add(fid(s));
         return new MetricRegistry(list, distributions);
     }
 
@@ -211,6 +212,11 @@ public final class MetricRegistry {
     private static Entry<Metric> dists(Settings s) {
         return network(s, "dists", "DISTS (VGG16), as DISTS_pytorch / pyiqa 0.1.10",
                 List.of(PretrainedFile.DISTS, PretrainedFile.VGG16), sources -> Dists.load(sources, s.placement()));
+    }
+
+    private static Entry<DistributionMetric> fid(Settings s) {
+        return network(s, "fid", "FID (Inception-v3 pool features), as pyiqa 0.1.10 fid mode='clean' (clean-fid)",
+                List.of(PretrainedFile.FID_INCEPTION), sources -> Fid.load(sources, FidMode.CLEAN, s.placement()));
     }
 
     /** A network metric reading {@code files} from the weights folder (the first one required, the rest too). */

@@ -24,6 +24,9 @@ public record PretrainedFile(String fileName, String url, String contents) {
     public static final PretrainedFile DISTS = new PretrainedFile("DISTS_weights-f5e65c96.pth",
             "https://huggingface.co/chaofengc/IQA-PyTorch-Weights/resolve/main/DISTS_weights-f5e65c96.pth",
             "pyiqa's DISTS weights (also the GitHub release chaofengc/IQA-PyTorch v0.1-weights)");
+    public static final PretrainedFile FID_INCEPTION = new PretrainedFile("pt_inception-2015-12-05-6726825d.pth",
+            "https://github.com/mseitzer/pytorch-fid/releases/download/fid_weights/pt_inception-2015-12-05-6726825d.pth",
+            "pytorch-fid's port of TensorFlow's FID Inception-v3, as pyiqa's fid loads it");
     public static final PretrainedFile NIQE_PARAMS = new PretrainedFile(Niqe.PARAMS_FILE,
             "https://github.com/XPixelGroup/BasicSR/raw/v1.4.2/basicsr/metrics/niqe_pris_params.npz",
             "BasicSR 1.4.2's pristine NIQE model");
