@@ -116,7 +116,7 @@ public final class MetricRegistry {
         this.distributionEntries = Collections.unmodifiableList(distributionEntries);
     }
 
-    /** PSNR, SSIM, LPIPS (AlexNet, VGG), DISTS, NIQE and BRISQUE with {@code s}; FID over sets. */
+    /** PSNR, SSIM, LPIPS (AlexNet, VGG), DISTS, NIQE, BRISQUE and CLIP-IQA with {@code s}; FID over sets. */
     public static MetricRegistry standard(Settings s) {
         List<Entry<Metric>> list = new ArrayList<>();
         Psnr psnr = psnr(s);
@@ -128,6 +128,8 @@ public final class MetricRegistry {
         list.add(dists(s));
         list.add(niqe(s));
         list.add(brisque(s));
+        list.add(network(s, "clipiqa", "CLIP-IQA (CLIP RN50, 5 prompt pairs), as pyiqa 0.1.10 clipiqa",
+                List.of(PretrainedFile.CLIP_RN50), sources -> ClipIqa.load(sources, s.placement())));
         List<Entry<DistributionMetric>> distributions = new ArrayList<>();
         distributions.add(fid(s));
         return new MetricRegistry(list, distributions);
@@ -232,8 +234,9 @@ public final class MetricRegistry {
                 return build.apply(List.copyOf(opened));
             } catch (IOException ex) {
                 throw new MetricUnavailableException(ex.getMessage() + " (a torch.save file in the legacy pre-1.6 "
-                        + "format can be converted once with torch.load and safetensors.torch.save_file to a "
-                        + ".safetensors file of the same name)", ex);
+                        + "format can be converted once with torch.load, a TorchScript archive with "
+                        + "torch.jit.load(...).state_dict(), and safetensors.torch.save_file to a .safetensors "
+                        + "file of the same name)", ex);
             } finally {
                 opened.forEach(WeightOpener.Opened::close);
             }
