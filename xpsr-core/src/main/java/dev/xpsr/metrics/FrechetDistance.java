@@ -91,7 +91,7 @@ public final class FrechetDistance {
     static double traceOfRootOfProduct(Tensor s1, Tensor s2) {
         Tensor root = symmetricRoot(symmetrised(s1));
         Tensor inner = symmetrised(root.matmul(s2).matmul(root));
-        double[] eigenvalues = Torch.toDoubles(Torch.eigh(inner)[0]);
+        double[] eigenvalues = Torch.toDoubles(Torch.eigvalsh(inner));
         double sum = 0;
         for (double l : eigenvalues) {
             sum += Math.sqrt(Math.max(l, 0));

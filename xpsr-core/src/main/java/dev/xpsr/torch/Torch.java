@@ -409,6 +409,11 @@ public final class Torch {
         return new Tensor[] {r.get0(), r.get1()};
     }
 
+    /** Eigenvalues (ascending) of a real symmetric matrix, {@code torch.linalg.eigvalsh}; cheaper than {@link #eigh}. */
+    public static Tensor eigvalsh(Tensor symmetric) {
+        return torch.linalg_eigvalsh(symmetric);
+    }
+
     /** Edge-replicating padding, {@code F.pad(x, pads, mode="replicate")}; {@code pads} as in {@link #pad}. */
     public static Tensor padReplicate(Tensor x, long... pads) {
         return torch.pad(x, pads, "replicate", new DoubleOptional());
