@@ -17,7 +17,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * CLIP-IQA (Wang, Chan and Loy, AAAI 2023) as pyiqa 0.1.10's {@code clipiqa} computes it (no-reference, higher is
+ * CLIP-IQA ("Exploring CLIP for Assessing the Look and Feel of Images", AAAI 2023) as pyiqa 0.1.10's {@code clipiqa} computes it (no-reference, higher is
  * better, in [0, 1]), on OpenAI CLIP RN50:
  * <pre>
  *   x' = (x − mean) / std                      (x in [0, 1], CLIP's mean/std; no resize, no crop)

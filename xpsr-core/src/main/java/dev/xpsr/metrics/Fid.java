@@ -18,7 +18,8 @@ import java.util.List;
  * summarised by its mean and unbiased covariance in double, and the {@link FrechetDistance} of the two Gaussians
  * is the score. The input preparation is pyiqa's {@code mode} argument, {@link FidMode#CLEAN} (clean-fid) by
  * default. The network runs in batches; its batch norms use stored statistics, so batching does not change a
- * feature.
+ * feature. numpy takes the mean of the float32 features in float32 and the covariance in float64; here both are
+ * double, which differs from the reference by float32 rounding of the mean.
  */
 public final class Fid implements DistributionMetric {
     private static final int BATCH = 8;

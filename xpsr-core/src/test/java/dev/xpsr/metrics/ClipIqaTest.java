@@ -21,6 +21,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -28,6 +29,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.zip.CRC32;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -219,6 +223,39 @@ class ClipIqaTest {
         assertThat(e.available()).isFalse();
         assertThat(e.unavailableReason().orElseThrow()).contains("RN50.pt").contains("openaipublic")
                 .contains("torch.jit.load").contains("RN50.safetensors");
+    }
+
+    /**
+     * OpenAI's RN50.pt is a TorchScript archive: its data.pkl builds {@code __torch__} module objects, which the
+     * state-dict reader refuses; the metric then reports itself unavailable with the conversion to use.
+     */
+    @Test
+    void aTorchScriptArchiveIsRefusedWithTheConversion(@TempDir Path dir) throws Exception {
+        // PROTO 2, GLOBAL __torch__.model CLIP, EMPTY_TUPLE, NEWOBJ, EMPTY_DICT, BUILD, STOP
+        byte[] pickle = "\u0080\u0002c__torch__.model\nCLIP\n)\u0081}b.".getBytes(StandardCharsets.ISO_8859_1);
+        try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(dir.resolve("RN50.pt")))) {
+            stored(zip, "RN50/data.pkl", pickle);
+            stored(zip, "RN50/version", "3\n".getBytes(StandardCharsets.US_ASCII));
+        }
+        MetricRegistry.Entry<Metric> e = MetricRegistry.standard(MetricRegistry.Settings.defaults(dir, dir))
+                .entry("clipiqa");
+        assertThat(e.available()).isTrue();
+        assertThatThrownBy(e::metric).isInstanceOf(MetricUnavailableException.class)
+                .hasMessageContaining("RN50.pt").hasMessageContaining("torch.jit.load");
+        assertThat(e.available()).isFalse();
+        LOG.info("TorchScript archive: {}", e.unavailableReason().orElseThrow());
+    }
+
+    private static void stored(ZipOutputStream zip, String name, byte[] data) throws Exception {
+        ZipEntry entry = new ZipEntry(name);
+        entry.setMethod(ZipEntry.STORED);
+        entry.setSize(data.length);
+        CRC32 crc = new CRC32();
+        crc.update(data);
+        entry.setCrc(crc.getValue());
+        zip.putNextEntry(entry);
+        zip.write(data);
+        zip.closeEntry();
     }
 
     // ---------------------------------------------------------------- input and score
