@@ -173,8 +173,20 @@ class ClipIqaTest {
         return keys;
     }
 
-    /** A random state dict in the checkpoint's layout, with the entries the real file has beyond the weights. */
-    static Map<String, TensorData> tinyCheckpoint(long seed) {
+    private static Map<String, TensorData> tinyCheckpoint;
+
+    /**
+     * A random state dict in the checkpoint's layout, with the entries the real file has beyond the weights;
+     * made once per class (its 49,408-row token embedding takes a while), returned as a copy.
+     */
+    static synchronized Map<String, TensorData> tinyCheckpoint() {
+        if (tinyCheckpoint == null) {
+            tinyCheckpoint = makeTinyCheckpoint(5);
+        }
+        return new LinkedHashMap<>(tinyCheckpoint);
+    }
+
+    private static Map<String, TensorData> makeTinyCheckpoint(long seed) {
         Map<String, TensorData> sd = new LinkedHashMap<>();
         try (PointerScope scope = new PointerScope()) {
             ClipResNet visual = new ClipResNet(TINY_BLOCKS, TINY_WIDTH, 32, 7);
@@ -194,7 +206,7 @@ class ClipIqaTest {
 
     @Test
     void checkpointLoadsThroughTheRegistryAndAWrongShapeIsNamed(@TempDir Path dir) throws Exception {
-        Map<String, TensorData> sd = tinyCheckpoint(21);
+        Map<String, TensorData> sd = tinyCheckpoint();
         SafetensorsWriter.write(dir.resolve("RN50.safetensors"), sd, null);
         MetricRegistry.Entry<Metric> entry = MetricRegistry.standard(MetricRegistry.Settings.defaults(dir, dir))
                 .entry("clipiqa");
@@ -281,8 +293,10 @@ class ClipIqaTest {
     @Test
     void scoresOfPhotosFollowThePairSoftmaxAndDoNotDependOnTheBatch() throws Exception {
         ClipIqa clip = tiny();
+        // crops keep the test fast; two sizes, since CLIP-IQA scores images at their own size
         List<RgbImage> photos = FidTest.photos("opencv_baboon.png", "skimage_astronaut.png", "opencv_chicky_512.png",
-                "opencv_dnn_superres_butterfly_set5.png", "skimage_chelsea.png");
+                "opencv_dnn_superres_butterfly_set5.png", "skimage_chelsea.png").stream()
+                .map(p -> p.width() == 256 ? p.crop(40, 50, 96, 112) : p.crop(100, 60, 160, 128)).toList();
         double[] batch = clip.scores(photos);
         assertThat(tiny().scores(photos)).containsExactly(batch);
         double[][] text = rows(clip.textFeatures(), 10);
@@ -311,7 +325,7 @@ class ClipIqaTest {
     private static synchronized ClipIqa tiny() throws Exception {
         Path file = shared.resolve("tiny.safetensors");
         if (!Files.exists(file)) {
-            SafetensorsWriter.write(file, tinyCheckpoint(5), null);
+            SafetensorsWriter.write(file, tinyCheckpoint(), null);
         }
         try (WeightOpener.Opened w = WeightOpener.standard().open(file)) {
             return ClipIqa.load(List.of(w), Placement.CPU_FP32);
