@@ -116,7 +116,7 @@ public final class MetricRegistry {
         this.distributionEntries = Collections.unmodifiableList(distributionEntries);
     }
 
-    /** PSNR, SSIM, LPIPS (AlexNet, VGG), DISTS, NIQE and BRISQUE with {@code s}. */
+    /** PSNR, SSIM, LPIPS (AlexNet, VGG), DISTS, NIQE, BRISQUE and CLIP-IQA with {@code s}; FID over sets. */
     public static MetricRegistry standard(Settings s) {
         List<Entry<Metric>> list = new ArrayList<>();
         Psnr psnr = psnr(s);
@@ -128,7 +128,10 @@ public final class MetricRegistry {
         list.add(dists(s));
         list.add(niqe(s));
         list.add(brisque(s));
+        list.add(network(s, "clipiqa", "CLIP-IQA (CLIP RN50, 5 prompt pairs), as pyiqa 0.1.10 clipiqa",
+                List.of(PretrainedFile.CLIP_RN50), sources -> ClipIqa.load(sources, s.placement())));
         List<Entry<DistributionMetric>> distributions = new ArrayList<>();
+        distributions.add(fid(s));
         return new MetricRegistry(list, distributions);
     }
 
@@ -213,6 +216,11 @@ public final class MetricRegistry {
                 List.of(PretrainedFile.DISTS, PretrainedFile.VGG16), sources -> Dists.load(sources, s.placement()));
     }
 
+    private static Entry<DistributionMetric> fid(Settings s) {
+        return network(s, "fid", "FID (Inception-v3 pool features), as pyiqa 0.1.10 fid mode='clean' (clean-fid)",
+                List.of(PretrainedFile.FID_INCEPTION), sources -> Fid.load(sources, FidMode.CLEAN, s.placement()));
+    }
+
     /** A network metric reading {@code files} from the weights folder (the first one required, the rest too). */
     private static <M> Entry<M> network(Settings s, String name, String description, List<PretrainedFile> files,
             Function<List<WeightSource>, M> build) {
@@ -226,8 +234,9 @@ public final class MetricRegistry {
                 return build.apply(List.copyOf(opened));
             } catch (IOException ex) {
                 throw new MetricUnavailableException(ex.getMessage() + " (a torch.save file in the legacy pre-1.6 "
-                        + "format can be converted once with torch.load and safetensors.torch.save_file to a "
-                        + ".safetensors file of the same name)", ex);
+                        + "format can be converted once with torch.load, a TorchScript archive with "
+                        + "torch.jit.load(...).state_dict(), and safetensors.torch.save_file to a .safetensors "
+                        + "file of the same name)", ex);
             } finally {
                 opened.forEach(WeightOpener.Opened::close);
             }

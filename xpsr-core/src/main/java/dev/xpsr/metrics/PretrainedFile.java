@@ -24,6 +24,16 @@ public record PretrainedFile(String fileName, String url, String contents) {
     public static final PretrainedFile DISTS = new PretrainedFile("DISTS_weights-f5e65c96.pth",
             "https://huggingface.co/chaofengc/IQA-PyTorch-Weights/resolve/main/DISTS_weights-f5e65c96.pth",
             "pyiqa's DISTS weights (also the GitHub release chaofengc/IQA-PyTorch v0.1-weights)");
+    public static final PretrainedFile FID_INCEPTION = new PretrainedFile("pt_inception-2015-12-05-6726825d.pth",
+            "https://github.com/mseitzer/pytorch-fid/releases/download/fid_weights/pt_inception-2015-12-05-6726825d.pth",
+            "pytorch-fid's port of TensorFlow's FID Inception-v3, as pyiqa's fid loads it");
+    public static final PretrainedFile CLIP_RN50 = new PretrainedFile("RN50.pt",
+            "https://openaipublic.azureedge.net/clip/models/"
+                    + "afeb0e10f9e5a86da6080e35cf09123aca3b358a0c3e3b6c78a7b63bc04b6762/RN50.pt",
+            "OpenAI CLIP RN50, as pyiqa's clipiqa loads it; the file is a TorchScript archive, which is not read "
+                    + "here: convert it once with python -c \"import torch, safetensors.torch as st; "
+                    + "m = torch.jit.load('RN50.pt', map_location='cpu'); st.save_file({k: v.contiguous() for k, v "
+                    + "in m.state_dict().items()}, 'RN50.safetensors')\"");
     public static final PretrainedFile NIQE_PARAMS = new PretrainedFile(Niqe.PARAMS_FILE,
             "https://github.com/XPixelGroup/BasicSR/raw/v1.4.2/basicsr/metrics/niqe_pris_params.npz",
             "BasicSR 1.4.2's pristine NIQE model");
@@ -34,15 +44,19 @@ public record PretrainedFile(String fileName, String url, String contents) {
             "https://github.com/opencv/opencv_contrib/raw/4.6.0/modules/quality/samples/brisque_range_live.yml",
             "OpenCV's BRISQUE feature ranges");
 
-    /** The file in {@code dir}: the original name, else its {@code .safetensors} conversion. */
+    /**
+     * The file in {@code dir}: its {@code .safetensors} conversion, else the original name. The conversion comes
+     * first because it is made when the original cannot be read here (a legacy or TorchScript archive) and often
+     * sits beside it.
+     */
     public Optional<Path> find(Path dir) {
-        Path original = dir.resolve(fileName);
-        if (Files.isRegularFile(original)) {
-            return Optional.of(original);
-        }
         int dot = fileName.lastIndexOf('.');
         Path converted = dir.resolve((dot > 0 ? fileName.substring(0, dot) : fileName) + ".safetensors");
-        return Files.isRegularFile(converted) ? Optional.of(converted) : Optional.empty();
+        if (Files.isRegularFile(converted)) {
+            return Optional.of(converted);
+        }
+        Path original = dir.resolve(fileName);
+        return Files.isRegularFile(original) ? Optional.of(original) : Optional.empty();
     }
 
     /** "name (contents) from url", for messages. */

@@ -369,6 +369,51 @@ public final class Torch {
                 new long[] {dilation, dilation}, groups);
     }
 
+    /**
+     * 2-D convolution with a rectangular kernel and per-axis stride and padding, {@code F.conv2d(x, w, b,
+     * (sh, sw), (ph, pw))} (Inception's 1×7 / 7×1 kernels); {@code bias} may be null.
+     */
+    public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, long[] stride, long[] padding) {
+        TensorOptional b = bias == null ? new TensorOptional() : new TensorOptional(bias);
+        return torch.conv2d(x, weight, b, stride.clone(), padding.clone(), new long[] {1, 1}, 1);
+    }
+
+    /**
+     * Square-window average pooling with stride and padding, {@code F.avg_pool2d(x, k, s, p,
+     * count_include_pad=...)}; floor mode.
+     */
+    public static Tensor avgPool2d(Tensor x, long kernel, long stride, long padding, boolean countIncludePad) {
+        return torch.avg_pool2d(x, new long[] {kernel, kernel}, new long[] {stride, stride},
+                new long[] {padding, padding}, false, countIncludePad, new LongOptional());
+    }
+
+    /** Square-window max pooling with stride and (−∞) padding, {@code F.max_pool2d(x, k, s, p)}; floor mode. */
+    public static Tensor maxPool2d(Tensor x, long kernel, long stride, long padding) {
+        return torch.max_pool2d(x, new long[] {kernel, kernel}, new long[] {stride, stride},
+                new long[] {padding, padding}, new long[] {1, 1}, false);
+    }
+
+    /** {@code nn.BatchNorm2d} in eval mode: (x − running_mean) / √(running_var + eps) · weight + bias per channel. */
+    public static Tensor batchNormEval(Tensor x, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar,
+            double eps) {
+        return torch.batch_norm(x, new TensorOptional(weight), new TensorOptional(bias),
+                new TensorOptional(runningMean), new TensorOptional(runningVar), false, 0.0, eps, false);
+    }
+
+    /**
+     * Eigen-decomposition of a real symmetric matrix (only its lower triangle is read), {@code torch.linalg.eigh}:
+     * {eigenvalues ascending (n), eigenvectors as columns (n, n)}.
+     */
+    public static Tensor[] eigh(Tensor symmetric) {
+        var r = torch.linalg_eigh(symmetric);
+        return new Tensor[] {r.get0(), r.get1()};
+    }
+
+    /** Eigenvalues (ascending) of a real symmetric matrix, {@code torch.linalg.eigvalsh}; cheaper than {@link #eigh}. */
+    public static Tensor eigvalsh(Tensor symmetric) {
+        return torch.linalg_eigvalsh(symmetric);
+    }
+
     /** Edge-replicating padding, {@code F.pad(x, pads, mode="replicate")}; {@code pads} as in {@link #pad}. */
     public static Tensor padReplicate(Tensor x, long... pads) {
         return torch.pad(x, pads, "replicate", new DoubleOptional());

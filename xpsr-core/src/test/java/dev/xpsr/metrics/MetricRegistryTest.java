@@ -30,7 +30,7 @@ class MetricRegistryTest {
     void metricsWithoutWeightsAreUnavailableWithTheFilesTheyNeed(@TempDir Path weights) {
         MetricRegistry registry = MetricRegistry.standard(MetricRegistry.Settings.defaults(DATA, weights));
         assertThat(registry.entries()).extracting(MetricRegistry.Entry::name)
-                .containsExactly("psnr", "ssim", "lpips", "lpips-vgg", "dists", "niqe", "brisque");
+                .containsExactly("psnr", "ssim", "lpips", "lpips-vgg", "dists", "niqe", "brisque", "clipiqa");
         MetricRegistry.Entry<Metric> lpips = registry.entry("lpips");
         assertThat(lpips.available()).isFalse();
         assertThat(lpips.missingFiles()).containsExactly(PretrainedFile.LPIPS_ALEX, PretrainedFile.ALEXNET);
