@@ -16,7 +16,9 @@ final class VaeTilingOptions {
     int decoderTile;
 
     @Option(names = "--vae-memory", paramLabel = "SIZE",
-            description = "Choose the largest VAE tiles whose working set fits SIZE (e.g. 1G, 512M); replaces "
+            description = "Bound the VAE's working memory: the largest tiles whose working set fits SIZE (e.g. 1G, "
+                    + "512M), run one after another in fast mode (the reference's default mode keeps every tile's "
+                    + "activations alive between GroupNorms, which no tile size bounds); replaces "
                     + "--vae-encoder-tile and --vae-decoder-tile.")
     String memory;
 
@@ -33,9 +35,10 @@ final class VaeTilingOptions {
         if (untiled) {
             return TiledVae.Options.UNTILED;
         }
-        TiledVae.Options o = memory != null ? TiledVae.Options.forBudget(ByteSize.parse(memory))
-                : TiledVae.Options.XPSR.withEncoderTile(encoderTile, TiledVae.Options.XPSR.encoderPad())
-                        .withDecoderTile(decoderTile, TiledVae.Options.XPSR.decoderPad());
-        return o.withFastMode(fast);
+        if (memory != null) {
+            return TiledVae.Options.forBudget(ByteSize.parse(memory)).withFastMode(true);
+        }
+        return TiledVae.Options.XPSR.withEncoderTile(encoderTile, TiledVae.Options.XPSR.encoderPad())
+                .withDecoderTile(decoderTile, TiledVae.Options.XPSR.decoderPad()).withFastMode(fast);
     }
 }
