@@ -116,7 +116,7 @@ public final class MetricRegistry {
         this.distributionEntries = Collections.unmodifiableList(distributionEntries);
     }
 
-    /** PSNR, SSIM, LPIPS (AlexNet, VGG), DISTS, NIQE and BRISQUE with {@code s}. */
+    /** PSNR, SSIM, LPIPS (AlexNet, VGG), DISTS, MUSIQ, MANIQA (KonIQ, PIPAL), NIQE and BRISQUE with {@code s}. */
     public static MetricRegistry standard(Settings s) {
         List<Entry<Metric>> list = new ArrayList<>();
         Psnr psnr = psnr(s);
@@ -126,6 +126,9 @@ public final class MetricRegistry {
         list.add(lpips(s, Backbone.ALEXNET, PretrainedFile.LPIPS_ALEX, PretrainedFile.ALEXNET));
         list.add(lpips(s, Backbone.VGG16, PretrainedFile.LPIPS_VGG, PretrainedFile.VGG16));
         list.add(dists(s));
+        list.add(musiq(s));
+        list.add(maniqa(s, "maniqa", "KonIQ-10k", Maniqa.Config.koniq(), PretrainedFile.MANIQA_KONIQ));
+        list.add(maniqa(s, "maniqa-pipal", "PIPAL", Maniqa.Config.pipal(), PretrainedFile.MANIQA_PIPAL));
         list.add(niqe(s));
         list.add(brisque(s));
         List<Entry<DistributionMetric>> distributions = new ArrayList<>();
@@ -211,6 +214,18 @@ public final class MetricRegistry {
     private static Entry<Metric> dists(Settings s) {
         return network(s, "dists", "DISTS (VGG16), as DISTS_pytorch / pyiqa 0.1.10",
                 List.of(PretrainedFile.DISTS, PretrainedFile.VGG16), sources -> Dists.load(sources, s.placement()));
+    }
+
+    private static Entry<Metric> musiq(Settings s) {
+        return network(s, "musiq", "MUSIQ (KonIQ-10k), as pyiqa 0.1.10", List.of(PretrainedFile.MUSIQ_KONIQ),
+                sources -> Musiq.load(Musiq.Config.koniq(), sources.get(0), s.placement()));
+    }
+
+    private static Entry<Metric> maniqa(Settings s, String name, String dataset, Maniqa.Config config,
+            PretrainedFile weights) {
+        return network(s, name, "MANIQA (" + dataset + "), as pyiqa 0.1.10 " + name + ", numpy seed "
+                + Maniqa.PYIQA_SEED + " per image", List.of(weights),
+                sources -> Maniqa.load(name, config, sources.get(0), Maniqa.PYIQA_SEED, s.placement()));
     }
 
     /** A network metric reading {@code files} from the weights folder (the first one required, the rest too). */
