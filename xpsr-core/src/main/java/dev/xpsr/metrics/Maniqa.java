@@ -120,8 +120,8 @@ public final class Maniqa implements Metric {
 
     @Override
     public String description() {
-        return "MANIQA, as pyiqa 0.1.10 " + name + " (" + crops.count() + " crops, numpy seed per image); weights "
-                + source;
+        return "MANIQA, as pyiqa 0.1.10 " + name + " (" + crops.count() + " crops, numpy seed " + crops.seed()
+                + " for each image); weights " + source;
     }
 
     @Override

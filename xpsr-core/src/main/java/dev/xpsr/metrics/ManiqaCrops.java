@@ -47,6 +47,10 @@ final class ManiqaCrops {
         return count;
     }
 
+    long seed() {
+        return seed;
+    }
+
     /** The frame an h×w image is cropped from: enlarged when its shorter side is at most the crop size. */
     Frame frame(int height, int width) {
         int shorter = Math.min(height, width);

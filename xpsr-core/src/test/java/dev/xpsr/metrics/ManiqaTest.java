@@ -265,6 +265,105 @@ class ManiqaTest {
         }
     }
 
+    /**
+     * A shifted Swin block (R = 4, w = 2, shift 1, MLP output zeroed) against the windowed attention computed here in
+     * the original coordinates: token (y, x) sits at ((y − 1) mod 4, (x − 1) mod 4) of the rolled map, attends to
+     * the tokens of its window there with bias table[(Δr + 1)·3 + Δc + 1] and −100 between tokens of different
+     * regions ([0, 2), [2, 3), [3, 4) per axis of the rolled map).
+     */
+    @Test
+    void shiftedSwinBlockMatchesDirectWindowAttention() {
+        int r = 4;
+        int w = 2;
+        int s = 1;
+        int d = 4;
+        int heads = 2;
+        ManiqaSwin.Block block = new ManiqaSwin.Block(r, d, heads, w, s, 4);
+        Random random = new Random(5);
+        for (Map.Entry<String, Tensor> e : block.namedParameters().entrySet()) {
+            Tensor p = e.getValue();
+            float[] v = new float[(int) p.numel()];
+            for (int i = 0; i < v.length && !e.getKey().startsWith("mlp.fc2"); i++) {
+                v[i] = (float) random.nextGaussian();
+            }
+            p.copy_(Torch.fromFloats(v, Torch.shape(p)));
+        }
+        float[] x = new float[r * r * d];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) random.nextGaussian();
+        }
+        float[] got = Torch.toFloats(block.forward(Torch.fromFloats(x, 1, r * r, d)));
+
+        float[] g = Torch.toFloats(block.norm1.weight);
+        float[] beta = Torch.toFloats(block.norm1.bias);
+        float[] normed = new float[x.length];
+        for (int t = 0; t < r * r; t++) {
+            double mean = 0;
+            double var = 0;
+            for (int e = 0; e < d; e++) {
+                mean += x[t * d + e] / (double) d;
+            }
+            for (int e = 0; e < d; e++) {
+                var += (x[t * d + e] - mean) * (x[t * d + e] - mean) / d;
+            }
+            for (int e = 0; e < d; e++) {
+                normed[t * d + e] = (float) ((x[t * d + e] - mean) / Math.sqrt(var + 1e-5) * g[e] + beta[e]);
+            }
+        }
+        double[][] qkv = linear(block.qkv, normed, r * r, d);
+        float[] table = Torch.toFloats(block.relative_position_bias_table);
+        int hd = d / heads;
+        float[] attended = new float[x.length];
+        for (int t = 0; t < r * r; t++) {
+            int ry = Math.floorMod(t / r - s, r);
+            int rx = Math.floorMod(t % r - s, r);
+            for (int h = 0; h < heads; h++) {
+                double[] logit = new double[r * r];
+                double max = Double.NEGATIVE_INFINITY;
+                for (int u = 0; u < r * r; u++) {
+                    int uy = Math.floorMod(u / r - s, r);
+                    int ux = Math.floorMod(u % r - s, r);
+                    logit[u] = Double.NaN;
+                    if (uy / w != ry / w || ux / w != rx / w) {
+                        continue;
+                    }
+                    double dot = 0;
+                    for (int e = 0; e < hd; e++) {
+                        dot += qkv[t][h * hd + e] / Math.sqrt(hd) * qkv[u][d + h * hd + e];
+                    }
+                    int rel = (ry % w - uy % w + w - 1) * (2 * w - 1) + (rx % w - ux % w + w - 1);
+                    boolean sameRegion = region(ry, r, w, s) == region(uy, r, w, s)
+                            && region(rx, r, w, s) == region(ux, r, w, s);
+                    logit[u] = dot + table[rel * heads + h] + (sameRegion ? 0 : -100);
+                    max = Math.max(max, logit[u]);
+                }
+                double sum = 0;
+                for (int u = 0; u < r * r; u++) {
+                    sum += Double.isNaN(logit[u]) ? 0 : Math.exp(logit[u] - max);
+                }
+                for (int e = 0; e < hd; e++) {
+                    double acc = 0;
+                    for (int u = 0; u < r * r; u++) {
+                        acc += Double.isNaN(logit[u]) ? 0 : Math.exp(logit[u] - max) / sum * qkv[u][2 * d + h * hd + e];
+                    }
+                    attended[t * d + h * hd + e] = (float) acc;
+                }
+            }
+        }
+        double[][] projected = linear(block.proj, attended, r * r, d);
+        float[] fc2Bias = Torch.toFloats(block.fc2.bias);
+        for (int t = 0; t < r * r; t++) {
+            for (int e = 0; e < d; e++) {
+                assertThat((double) got[t * d + e]).isCloseTo(x[t * d + e] + projected[t][e] + fc2Bias[e],
+                        offset(1e-4));
+            }
+        }
+    }
+
+    private static int region(int v, int r, int w, int s) {
+        return v < r - w ? 0 : v < r - s ? 1 : 2;
+    }
+
     @Test
     void photoScoresAreFiniteDeterministicAndIndependentOfBatching(@TempDir Path dir) throws IOException {
         Maniqa maniqa = tiny(dir, TINY, 3, Maniqa.PYIQA_SEED);
