@@ -23,7 +23,8 @@ import java.util.List;
  *       </li>
  * </ol>
  * Crops run through the network a few at a time; their per-position s and w are gathered and reduced once, as the
- * reference reduces them. Each image gets its own crops, so a batch gives the per-image scores.
+ * reference reduces them. Each image gets its own crops, so a batch gives the per-image scores. (pyiqa versions after
+ * 0.1.10 take evenly spaced crops at test time instead; this class follows 0.1.10, which XPSR pins.)
  */
 public final class Maniqa implements Metric {
     /** The seed pyiqa's {@code InferenceModel} gives numpy when a metric is created. */
@@ -64,6 +65,18 @@ public final class Maniqa implements Metric {
             }
             swinDepths = swinDepths.clone();
             swinHeads = swinHeads.clone();
+        }
+
+        /** Swin blocks per layer (a copy). */
+        @Override
+        public int[] swinDepths() {
+            return swinDepths.clone();
+        }
+
+        /** Swin heads per layer (a copy). */
+        @Override
+        public int[] swinHeads() {
+            return swinHeads.clone();
         }
 
         /** pyiqa's {@code maniqa-pipal}: MANIQA defaults, scale 0.13 ({@code MANIQA_PIPAL-ae6d356b.pth}). */

@@ -54,6 +54,12 @@ public final class Musiq implements Metric {
             return new Config(32, 64, 384, 1152, 6, 14, 10, new int[] {224, 384}, 1);
         }
 
+        /** The longer-side lengths (a copy). */
+        @Override
+        public int[] longerSides() {
+            return longerSides.clone();
+        }
+
         /** Scales: the resized ones plus the native one. */
         public int numScales() {
             return longerSides.length + 1;

@@ -57,6 +57,10 @@ final class MusiqPatches {
         List<long[][]> layouts = new ArrayList<>();
         for (int scale = 0; scale < longerSides.length; scale++) {
             long[] size = resizedSize(h, w, longerSides[scale]);
+            if (size[0] < 1 || size[1] < 1) {
+                throw new IllegalArgumentException("MUSIQ: a " + w + "x" + h + " image is too narrow: scaled to a "
+                        + "longer side of " + longerSides[scale] + " it becomes " + size[1] + "x" + size[0]);
+            }
             Tensor resized = Torch.upsampleBicubic(images, size[0], size[1], null, null);
             long maxLen = ceilDiv(longerSides[scale], patchSize) * ceilDiv(longerSides[scale], patchSize);
             parts.add(padOrCut(patches(resized), maxLen));

@@ -86,6 +86,8 @@ class MusiqTest {
         assertThat(MusiqPatches.resizedSize(5, 448, 224)).containsExactly(2, 224);
         assertThat(MusiqPatches.resizedSize(7, 448, 224)).containsExactly(4, 224);
         assertThat(MusiqPatches.resizedSize(512, 384, 224)).containsExactly(224, 168);
+        assertThatThrownBy(() -> new MusiqPatches(8, 4, new int[] {16}).extract(Torch.zeros(1, 3, 1, 40)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("40x1 image is too narrow");
     }
 
     @Test
