@@ -116,7 +116,10 @@ public final class MetricRegistry {
         this.distributionEntries = Collections.unmodifiableList(distributionEntries);
     }
 
-    /** PSNR, SSIM, LPIPS (AlexNet, VGG), DISTS, NIQE, BRISQUE and CLIP-IQA with {@code s}; FID over sets. */
+    /**
+     * PSNR, SSIM, LPIPS (AlexNet, VGG), DISTS, MUSIQ, MANIQA (KonIQ, PIPAL), NIQE, BRISQUE and CLIP-IQA with
+     * {@code s}; FID over sets.
+     */
     public static MetricRegistry standard(Settings s) {
         List<Entry<Metric>> list = new ArrayList<>();
         Psnr psnr = psnr(s);
@@ -126,6 +129,9 @@ public final class MetricRegistry {
         list.add(lpips(s, Backbone.ALEXNET, PretrainedFile.LPIPS_ALEX, PretrainedFile.ALEXNET));
         list.add(lpips(s, Backbone.VGG16, PretrainedFile.LPIPS_VGG, PretrainedFile.VGG16));
         list.add(dists(s));
+        list.add(musiq(s));
+        list.add(maniqa(s, "maniqa", "KonIQ-10k", Maniqa.Config.koniq(), PretrainedFile.MANIQA_KONIQ));
+        list.add(maniqa(s, "maniqa-pipal", "PIPAL", Maniqa.Config.pipal(), PretrainedFile.MANIQA_PIPAL));
         list.add(niqe(s));
         list.add(brisque(s));
         list.add(network(s, "clipiqa", "CLIP-IQA (CLIP RN50, 5 prompt pairs), as pyiqa 0.1.10 clipiqa",
@@ -214,6 +220,18 @@ public final class MetricRegistry {
     private static Entry<Metric> dists(Settings s) {
         return network(s, "dists", "DISTS (VGG16), as DISTS_pytorch / pyiqa 0.1.10",
                 List.of(PretrainedFile.DISTS, PretrainedFile.VGG16), sources -> Dists.load(sources, s.placement()));
+    }
+
+    private static Entry<Metric> musiq(Settings s) {
+        return network(s, "musiq", "MUSIQ (KonIQ-10k), as pyiqa 0.1.10", List.of(PretrainedFile.MUSIQ_KONIQ),
+                sources -> Musiq.load(Musiq.Config.koniq(), sources.get(0), s.placement()));
+    }
+
+    private static Entry<Metric> maniqa(Settings s, String name, String dataset, Maniqa.Config config,
+            PretrainedFile weights) {
+        return network(s, name, "MANIQA (" + dataset + "), as pyiqa 0.1.10 " + name + ", numpy seed "
+                + Maniqa.PYIQA_SEED + " per image", List.of(weights),
+                sources -> Maniqa.load(name, config, sources.get(0), Maniqa.PYIQA_SEED, s.placement()));
     }
 
     private static Entry<DistributionMetric> fid(Settings s) {

@@ -24,6 +24,18 @@ public record PretrainedFile(String fileName, String url, String contents) {
     public static final PretrainedFile DISTS = new PretrainedFile("DISTS_weights-f5e65c96.pth",
             "https://huggingface.co/chaofengc/IQA-PyTorch-Weights/resolve/main/DISTS_weights-f5e65c96.pth",
             "pyiqa's DISTS weights (also the GitHub release chaofengc/IQA-PyTorch v0.1-weights)");
+    public static final PretrainedFile MUSIQ_KONIQ = new PretrainedFile("musiq_koniq_ckpt-e95806b9.pth",
+            "https://huggingface.co/chaofengc/IQA-PyTorch-Weights/resolve/main/musiq_koniq_ckpt-e95806b9.pth",
+            "pyiqa's MUSIQ KonIQ-10k weights (pyiqa 0.1.10 downloads them from the GitHub release "
+                    + "chaofengc/IQA-PyTorch v0.1-weights)");
+    public static final PretrainedFile MANIQA_KONIQ = new PretrainedFile("ckpt_koniq10k.pt",
+            "https://huggingface.co/chaofengc/IQA-PyTorch-Weights/resolve/main/ckpt_koniq10k.pt",
+            "MANIQA KonIQ-10k weights, pyiqa 0.1.10's 'maniqa' (also the GitHub release IIGROUP/MANIQA Koniq10k, "
+                    + "where pyiqa 0.1.10 downloads them)");
+    public static final PretrainedFile MANIQA_PIPAL = new PretrainedFile("MANIQA_PIPAL-ae6d356b.pth",
+            "https://huggingface.co/chaofengc/IQA-PyTorch-Weights/resolve/main/MANIQA_PIPAL-ae6d356b.pth",
+            "pyiqa's MANIQA PIPAL weights, 'maniqa-pipal' (also the GitHub release chaofengc/IQA-PyTorch "
+                    + "v0.1-weights)");
     public static final PretrainedFile FID_INCEPTION = new PretrainedFile("pt_inception-2015-12-05-6726825d.pth",
             "https://github.com/mseitzer/pytorch-fid/releases/download/fid_weights/pt_inception-2015-12-05-6726825d.pth",
             "pytorch-fid's port of TensorFlow's FID Inception-v3, as pyiqa's fid loads it");

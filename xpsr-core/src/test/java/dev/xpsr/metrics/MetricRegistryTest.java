@@ -30,7 +30,8 @@ class MetricRegistryTest {
     void metricsWithoutWeightsAreUnavailableWithTheFilesTheyNeed(@TempDir Path weights) {
         MetricRegistry registry = MetricRegistry.standard(MetricRegistry.Settings.defaults(DATA, weights));
         assertThat(registry.entries()).extracting(MetricRegistry.Entry::name)
-                .containsExactly("psnr", "ssim", "lpips", "lpips-vgg", "dists", "niqe", "brisque", "clipiqa");
+                .containsExactly("psnr", "ssim", "lpips", "lpips-vgg", "dists", "musiq", "maniqa", "maniqa-pipal",
+                        "niqe", "brisque", "clipiqa");
         MetricRegistry.Entry<Metric> lpips = registry.entry("lpips");
         assertThat(lpips.available()).isFalse();
         assertThat(lpips.missingFiles()).containsExactly(PretrainedFile.LPIPS_ALEX, PretrainedFile.ALEXNET);
@@ -42,6 +43,32 @@ class MetricRegistryTest {
                 .contains("vgg16-397923af.pth");
         assertThat(registry.availableMetrics()).extracting(Metric::name)
                 .containsExactly("psnr", "ssim", "niqe", "brisque");
+    }
+
+    @Test
+    void learnedNoReferenceMetricsNameTheirPyiqaWeightFiles(@TempDir Path weights) {
+        MetricRegistry registry = MetricRegistry.standard(MetricRegistry.Settings.defaults(DATA, weights));
+        assertThat(registry.entry("musiq").missingFiles()).containsExactly(PretrainedFile.MUSIQ_KONIQ);
+        assertThat(registry.entry("musiq").unavailableReason().orElseThrow())
+                .contains("musiq_koniq_ckpt-e95806b9.pth").contains("https://huggingface.co/chaofengc/");
+        assertThat(registry.entry("maniqa").unavailableReason().orElseThrow()).contains("ckpt_koniq10k.pt")
+                .contains("IIGROUP/MANIQA");
+        assertThat(registry.entry("maniqa-pipal").missingFiles()).containsExactly(PretrainedFile.MANIQA_PIPAL);
+        assertThatThrownBy(() -> registry.entry("maniqa-pipal").metric())
+                .isInstanceOf(MetricUnavailableException.class).hasMessageContaining("MANIQA_PIPAL-ae6d356b.pth");
+    }
+
+    /** A file under the expected name that is no MUSIQ checkpoint makes the entry unavailable, naming the keys. */
+    @Test
+    void aForeignFileUnderMusiqsNameIsReportedByKey(@TempDir Path weights) throws IOException {
+        SafetensorsWriter.write(weights.resolve("musiq_koniq_ckpt-e95806b9.safetensors"),
+                Map.of("features.0.weight", TensorData.ofFloats(new long[] {1}, new float[1])), null);
+        MetricRegistry.Entry<Metric> entry = MetricRegistry.standard(MetricRegistry.Settings.defaults(DATA, weights))
+                .entry("musiq");
+        assertThat(entry.available()).isTrue();
+        assertThatThrownBy(entry::metric).isInstanceOf(MetricUnavailableException.class)
+                .hasMessageContaining("conv_root.weight").hasMessageContaining("features.0.weight");
+        assertThat(entry.available()).isFalse();
     }
 
     @Test
