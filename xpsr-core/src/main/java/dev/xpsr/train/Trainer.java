@@ -143,7 +143,6 @@ public final class Trainer {
                 }
                 if (validator != null && step % config.validationSteps() == 0) {
                     validate(validator, models, step);
-                    NativeStartup.ensureStarted(threads);
                 }
             }
         } finally {
@@ -224,10 +223,10 @@ public final class Trainer {
         };
         List<Path> files;
         if (low == null) {
-            files = validator.run(models, step, listener::onMessage);
+            files = validator.run(models, step, threads, listener::onMessage);
         } else {
             try (AutoCloseable autocast = Torch.autocast(models.placement, low)) {
-                files = validator.run(models, step, listener::onMessage);
+                files = validator.run(models, step, threads, listener::onMessage);
             } catch (IOException | RuntimeException e) {
                 throw e;
             } catch (Exception e) {

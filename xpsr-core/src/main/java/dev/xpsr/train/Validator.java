@@ -8,6 +8,7 @@ import dev.xpsr.pipeline.UpscaleOptions;
 import dev.xpsr.pipeline.XpsrPipeline;
 import dev.xpsr.prompt.PromptKind;
 import dev.xpsr.prompt.PromptStore;
+import dev.xpsr.torch.NativeStartup;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -47,9 +48,10 @@ final class Validator {
     }
 
     /** Restores the validation images with the current weights; returns the files written. */
-    List<Path> run(TrainingModels models, long step, Consumer<String> warn) throws IOException {
+    List<Path> run(TrainingModels models, long step, int threads, Consumer<String> warn) throws IOException {
         Path out = Files.createDirectories(config.outputDir().resolve("validation").resolve("step-" + step));
         XpsrPipeline pipeline = new XpsrPipeline(models.forInference());
+        NativeStartup.ensureStarted(threads); // the pipeline sets the core count; keep the run's setting
         UpscaleOptions options = UpscaleOptions.DEFAULTS.withSampler("unipc")
                 .withSteps(config.validationInferenceSteps()).withGuidance(config.validationGuidanceScale())
                 .withAddedNoiseLevel(config.validationAddedNoiseLevel()).withProcessSize(config.validationProcessSize())
