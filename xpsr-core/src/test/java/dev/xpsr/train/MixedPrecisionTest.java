@@ -33,8 +33,8 @@ class MixedPrecisionTest {
         assertThat(run.rows().get(0).gradNorm()).isPositive();
 
         TrainingModels models = TrainingModels.load(config, run.lastCheckpoint());
-        assertThat(models.vae.encoder.conv_in.weight.scalar_type()).isEqualTo(ScalarType.BFloat16);
-        assertThat(models.trainable().values()).allMatch(t -> t.scalar_type() == ScalarType.Float);
+        assertThat(models.vae.encoder.conv_in.weight.scalar_type().intern()).isEqualTo(ScalarType.BFloat16);
+        assertThat(models.trainable().values()).allMatch(t -> t.scalar_type().intern() == ScalarType.Float);
     }
 
     @Test
