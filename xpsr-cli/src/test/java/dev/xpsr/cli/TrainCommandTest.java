@@ -66,7 +66,9 @@ class TrainCommandTest {
         assertThat(out.resolve("checkpoint-2/unet/config.json")).isRegularFile();
         assertThat(Files.readAllLines(out.resolve("logs/train_log.csv")).get(0))
                 .startsWith("step,lr,grad_norm,loss,mse,dfc,dfc_rgb_0");
-        assertThat(out.resolve("logs/loss.png")).isRegularFile();
+        java.awt.image.BufferedImage plot = javax.imageio.ImageIO.read(out.resolve("logs/loss.png").toFile());
+        assertThat(plot.getWidth()).isEqualTo(900);
+        assertThat(plot.getHeight()).isEqualTo(500);
     }
 
     @Test

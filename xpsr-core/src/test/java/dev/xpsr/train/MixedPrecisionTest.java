@@ -1,6 +1,9 @@
 package dev.xpsr.train;
 
 import dev.xpsr.torch.NativeStartup;
+import dev.xpsr.torch.Placement;
+import dev.xpsr.torch.Torch;
+import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -35,6 +38,16 @@ class MixedPrecisionTest {
         TrainingModels models = TrainingModels.load(config, run.lastCheckpoint());
         assertThat(models.vae.encoder.conv_in.weight.scalar_type().intern()).isEqualTo(ScalarType.BFloat16);
         assertThat(models.trainable().values()).allMatch(t -> t.scalar_type().intern() == ScalarType.Float);
+    }
+
+    @Test
+    void autocastGuardRunsMatmulsInBf16UntilClosed() throws Exception {
+        Tensor x = Torch.ones(2, 3);
+        Tensor w = Torch.ones(4, 3);
+        try (AutoCloseable guard = Torch.autocast(Placement.CPU_FP32, ScalarType.BFloat16)) {
+            assertThat(Torch.linear(x, w, null).scalar_type().intern()).isEqualTo(ScalarType.BFloat16);
+        }
+        assertThat(Torch.linear(x, w, null).scalar_type().intern()).isEqualTo(ScalarType.Float);
     }
 
     @Test
