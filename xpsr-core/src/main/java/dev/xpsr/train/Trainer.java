@@ -102,6 +102,9 @@ public final class Trainer {
         }
         TrainingCheckpoint.State start = resume ? TrainingCheckpoint.readState(latest) : fresh();
         checkSignature(start, latest);
+        // data and validation folders are checked before the (slow) model loading
+        PairedDataset data = PairedDataset.scan(config.trainDataDir());
+        Validator validator = config.validImagePath() == null ? null : new Validator(config);
         TrainingModels models = TrainingModels.load(config, resume ? latest : config.xpsrModel());
         AdamW optimizer = new AdamW(config.learningRate(), config.adamBeta1(), config.adamBeta2(),
                 config.adamEpsilon(), config.adamWeightDecay());
@@ -110,17 +113,16 @@ public final class Trainer {
             listener.onMessage("resuming from " + latest + " at step " + start.step());
         }
         NativeStartup.ensureStarted(threads);
-        return loop(models, optimizer, start);
+        return loop(models, optimizer, start, data, validator);
     }
 
-    private Summary loop(TrainingModels models, AdamW optimizer, TrainingCheckpoint.State start) throws IOException {
-        PairedDataset data = PairedDataset.scan(config.trainDataDir());
+    private Summary loop(TrainingModels models, AdamW optimizer, TrainingCheckpoint.State start, PairedDataset data,
+                         Validator validator) throws IOException {
         if (data.missingLr() > 0) {
             listener.onMessage(data.missingLr() + " HR image(s) without an LR file left out");
         }
         SampleStream stream = new SampleStream(data, config, start.samplePosition(), listener::onMessage);
         TrainingLog log = new TrainingLog(config.outputDir(), start.step());
-        Validator validator = config.validImagePath() == null ? null : new Validator(config);
         LossScaler scaler = config.mixedPrecision().equals("fp16")
                 ? new LossScaler(start.lossScale(), start.cleanSteps()) : null;
         TrainingStep forward = new TrainingStep(models, config.dfcWeight());
