@@ -37,6 +37,7 @@ class TrainerTest {
 
     @Test
     void tinyXpsrLowersItsLossOnAFixedBatch() throws Exception {
+        // a larger step than XPSR's 5e-5 so that 40 updates of random tiny weights move the loss measurably
         TrainConfig config = setup.config(tmp.resolve("unused"), Map.of("learning_rate", 1e-3));
         TrainingModels models = TrainingModels.load(config, config.xpsrModel());
         NativeStartup.ensureStarted(1); // loading resets the thread count to the core count
