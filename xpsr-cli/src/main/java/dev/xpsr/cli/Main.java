@@ -6,9 +6,8 @@ import picocli.CommandLine.Command;
 /** The {@code xpsr} command line: one subcommand per job. */
 @Command(name = "xpsr", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "XPSR diffusion super-resolution on the JVM.",
-        subcommands = {UpscaleCommand.class, CaptionCommand.class, DegradeCommand.class, BenchCommand.class,
-                EvalCommand.class, BenchmarkQualityCommand.class,
-                CommandLine.HelpCommand.class})
+        subcommands = {UpscaleCommand.class, CaptionCommand.class, DegradeCommand.class, TrainCommand.class,
+                EvalCommand.class, BenchmarkQualityCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -76,6 +76,21 @@ public final class PromptStore {
     }
 
     /**
+     * {@link #read}'s reading of one prompt file anywhere (a training set keeps prompts in sub-folders mirroring
+     * its {@code HR/} tree, which a store's flat names do not reach): the first line, left-stripped, without its
+     * line break; empty when there is no file.
+     *
+     * @throws IOException when the file exists but cannot be read or is not UTF-8
+     */
+    public static Optional<String> readFile(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            return Optional.empty();
+        }
+        String s = PythonText.lstrip(PythonText.firstLine(decode(file)));
+        return Optional.of(s.endsWith("\n") ? s.substring(0, s.length() - 1) : s);
+    }
+
+    /**
      * Writes the {@code kind} prompt of {@code name} atomically, creating the folder if needed.
      *
      * @throws IllegalArgumentException when {@code text} holds a line break (only the first line would be read)

@@ -28,9 +28,14 @@ public final class NativeStartup {
     private NativeStartup() {
     }
 
-    /** Starts the engine with as many ATen threads as there are available cores. */
+    /**
+     * Starts the engine, if not yet started, with as many ATen threads as there are available cores; a running
+     * engine keeps the thread count it was given (library code calls this, and must not undo a --threads choice).
+     */
     public static synchronized void ensureStarted() {
-        ensureStarted(Runtime.getRuntime().availableProcessors());
+        if (!loaded) {
+            ensureStarted(Runtime.getRuntime().availableProcessors());
+        }
     }
 
     /**

@@ -209,6 +209,11 @@ public final class Torch {
         return torch.poisson(rate, new GeneratorOptional(generator));
     }
 
+    /** Uniform integers in [0, high) as int64 draws from {@code generator}, as {@code torch.randint(high, shape, generator=g)}. */
+    public static Tensor randint(Generator generator, long high, long... shape) {
+        return torch.randint(high, shape, new GeneratorOptional(generator), new TensorOptions(ScalarType.Long));
+    }
+
     // ---------------------------------------------------------------- arithmetic with Java numbers
 
     public static Tensor mul(Tensor x, double s) {
@@ -491,6 +496,51 @@ public final class Torch {
         return torch.embedding(weight, ids);
     }
 
+    /** {@code F.mse_loss(input, target)} with mean reduction. */
+    public static Tensor mseLoss(Tensor input, Tensor target) {
+        return torch.mse_loss(input, target);
+    }
+
+    /** {@code F.l1_loss(input, target)} with mean reduction. */
+    public static Tensor l1Loss(Tensor input, Tensor target) {
+        return torch.l1_loss(input, target);
+    }
+
+    /** The 2-norm of all elements, {@code torch.linalg.vector_norm(x)}. */
+    public static Tensor vectorNorm(Tensor x) {
+        return torch.linalg_vector_norm(x);
+    }
+
+    /** Stacks same-shaped tensors along a new leading dimension. */
+    public static Tensor stack(Tensor... parts) {
+        return torch.stack(new TensorVector(parts), 0);
+    }
+
+    /** {@code x.lerp_(end, weight)}: x += weight·(end − x), in place. */
+    public static Tensor lerp_(Tensor x, Tensor end, double weight) {
+        return x.lerp_(end, new Scalar(weight));
+    }
+
+    /** {@code x.addcmul_(a, b, value)}: x += value·a·b, in place. */
+    public static Tensor addcmul_(Tensor x, Tensor a, Tensor b, double value) {
+        return x.addcmul_(a, b, new Scalar(value));
+    }
+
+    /** {@code x.addcdiv_(a, b, value)}: x += value·a/b, in place. */
+    public static Tensor addcdiv_(Tensor x, Tensor a, Tensor b, double value) {
+        return x.addcdiv_(a, b, new Scalar(value));
+    }
+
+    /** {@code x.mul_(s)} in place. */
+    public static Tensor mul_(Tensor x, double s) {
+        return x.mul_(new Scalar(s));
+    }
+
+    /** Whether every element is finite (no NaN, no ±Inf). */
+    public static boolean allFinite(Tensor x) {
+        return torch.isfinite(x).all().item_bool();
+    }
+
     // ---------------------------------------------------------------- native memory
 
     /**
@@ -524,6 +574,26 @@ public final class Torch {
     public static AutoCloseable noGrad() {
         NoGradGuard guard = new NoGradGuard();
         return guard::close;
+    }
+
+    /**
+     * A guard that runs eligible operations of {@code device}'s kind (matmul, conv, attention) in {@code dtype} until
+     * closed, as {@code torch.autocast(device_type, dtype)}: libtorch's own autocast kernels, switched on through its
+     * thread-local state. The weight-cast cache is off, so nothing cast survives the guard.
+     */
+    public static AutoCloseable autocast(Placement device, ScalarType dtype) {
+        torch.DeviceType type = device.isCuda() ? torch.DeviceType.CUDA : torch.DeviceType.CPU;
+        boolean wasEnabled = torch.is_autocast_enabled(type);
+        ScalarType wasType = torch.get_autocast_dtype(type);
+        boolean wasCache = torch.is_autocast_cache_enabled();
+        torch.set_autocast_cache_enabled(false);
+        torch.set_autocast_dtype(type, dtype);
+        torch.set_autocast_enabled(type, true);
+        return () -> {
+            torch.set_autocast_enabled(type, wasEnabled);
+            torch.set_autocast_dtype(type, wasType);
+            torch.set_autocast_cache_enabled(wasCache);
+        };
     }
 
     private static DoubleOptional optional(Double value) {

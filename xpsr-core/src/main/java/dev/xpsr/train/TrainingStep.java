@@ -1,0 +1,173 @@
+package dev.xpsr.train;
+
+import dev.xpsr.model.AutoencoderKL;
+import dev.xpsr.model.XpsrControlNetModel;
+import dev.xpsr.nn.TextContext;
+import dev.xpsr.scheduler.DDPMScheduler;
+import dev.xpsr.torch.Torch;
+import org.bytedeco.pytorch.Generator;
+import org.bytedeco.pytorch.Tensor;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The forward pass of one micro-batch, as the body of {@code train.py}'s loop:
+ * <ol>
+ *   <li>z = scaling · VAE(HR).sample (frozen, no grad);</li>
+ *   <li>ε ~ N(0, I), t ~ U{0 … T−1} per sample, z_t = add_noise(z, ε, t);</li>
+ *   <li>CLIP embeddings of the high- and low-level texts (frozen, no grad);</li>
+ *   <li>ControlNet(z_t, t, texts, control image) → residuals and DFC predictions; UNet(z_t, t, text, residuals) → ε̂;</li>
+ *   <li>{@link XpsrLoss}.</li>
+ * </ol>
+ * Random draws come from one generator in the order: VAE posterior noise, ε, timesteps.
+ */
+public final class TrainingStep {
+    private final TrainingModels models;
+    private final double dfcWeight;
+
+    /** The tensors of one micro-batch. */
+    public record Batch(Tensor pixelValues, Tensor conditioning, List<String> highlevel, List<String> lowlevel) {
+        /** Stacks samples into a batch. */
+        public static Batch of(List<TrainingSample> samples) {
+            Tensor[] hr = new Tensor[samples.size()];
+            Tensor[] cond = new Tensor[samples.size()];
+            List<String> high = new ArrayList<>();
+            List<String> low = new ArrayList<>();
+            for (int i = 0; i < hr.length; i++) {
+                hr[i] = samples.get(i).pixelValues();
+                cond[i] = samples.get(i).conditioning();
+                high.add(samples.get(i).highlevel());
+                low.add(samples.get(i).lowlevel());
+            }
+            return new Batch(Torch.cat(0, hr), Torch.cat(0, cond), high, low);
+        }
+
+        public int size() {
+            return (int) pixelValues.size(0);
+        }
+    }
+
+    public TrainingStep(TrainingModels models, double dfcWeight) {
+        this.models = models;
+        this.dfcWeight = dfcWeight;
+    }
+
+    /** The losses of {@code batch} with the draws of {@code generator}. */
+    public LossTerms forward(Batch batch, Generator generator) {
+        Tensor hr = frozenInput(batch.pixelValues());
+        Tensor latents;
+        try (AutoCloseable g = Torch.noGrad()) {
+            AutoencoderKL.Posterior posterior = models.vae.encode(hr);
+            latents = posterior.sample(place(Torch.randn(generator, Torch.shape(posterior.mean)))
+                    .to(posterior.mean.scalar_type()));
+            latents = Torch.mul(latents, models.vae.scalingFactor());
+        } catch (Exception e) {
+            throw rethrow(e);
+        }
+        Tensor noise = place(Torch.randn(generator, Torch.shape(latents))).to(latents.scalar_type());
+        long[] timesteps = longs(Torch.randint(generator, models.schedulerConfig.numTrainTimesteps(), batch.size()));
+        return forward(batch, latents, noise, timesteps);
+    }
+
+    /**
+     * The losses for given draws: a fixed noise and timestep make the loss a deterministic function of the
+     * weights (what a convergence check needs).
+     *
+     * @param latents z (B, 4, h, w), already scaled
+     */
+    public LossTerms forward(Batch batch, Tensor latents, Tensor noise, long[] timesteps) {
+        DDPMScheduler scheduler = models.noiseScheduler;
+        Tensor noisy = addNoise(scheduler, latents, noise, timesteps);
+        TextContext ctx = encodeTexts(batch);
+        Tensor t = place(Torch.fromLongs(timesteps, timesteps.length));
+        Tensor control = frozenInput(batch.conditioning());
+        XpsrControlNetModel.Result r = models.controlNet.forward(noisy, t, ctx, control, 1.0);
+        Tensor prediction = models.unet.forward(noisy, t, ctx, r.residuals().down(), r.residuals().mid());
+        Tensor target = target(scheduler, latents, noise, timesteps);
+        return XpsrLoss.compute(prediction, target, r, frozenInput(batch.pixelValues()), latents, dfcWeight);
+    }
+
+    /** The VAE latent z of a batch's HR (no noise drawn: the posterior mean), for fixed-draw checks. */
+    public Tensor meanLatents(Batch batch) {
+        try (AutoCloseable g = Torch.noGrad()) {
+            return Torch.mul(models.vae.encode(frozenInput(batch.pixelValues())).mean, models.vae.scalingFactor());
+        } catch (Exception e) {
+            throw rethrow(e);
+        }
+    }
+
+    private static Tensor target(DDPMScheduler scheduler, Tensor latents, Tensor noise, long[] timesteps) {
+        String type = scheduler.config().predictionType();
+        return switch (type) {
+            case "epsilon" -> noise;
+            case "v_prediction" -> perSample(latents, noise, timesteps, scheduler::getVelocity);
+            default -> throw new IllegalStateException("unknown prediction type " + type + " in the scheduler config");
+        };
+    }
+
+    /** diffusers {@code add_noise} with a timestep per sample. */
+    private static Tensor addNoise(DDPMScheduler scheduler, Tensor latents, Tensor noise, long[] timesteps) {
+        return perSample(latents, noise, timesteps, scheduler::addNoise);
+    }
+
+    private interface PerSample {
+        Tensor apply(Tensor sample, Tensor noise, long timestep);
+    }
+
+    private static Tensor perSample(Tensor latents, Tensor noise, long[] timesteps, PerSample f) {
+        Tensor[] parts = new Tensor[timesteps.length];
+        for (int i = 0; i < parts.length; i++) {
+            parts[i] = f.apply(latents.narrow(0, i, 1), noise.narrow(0, i, 1), timesteps[i]);
+        }
+        return Torch.cat(0, parts);
+    }
+
+    /** CLIP last_hidden_state of each text of the batch, high-level and low-level (frozen, no grad). */
+    private TextContext encodeTexts(Batch batch) {
+        try (AutoCloseable g = Torch.noGrad()) {
+            return new TextContext(encode(batch.highlevel()), encode(batch.lowlevel()));
+        } catch (Exception e) {
+            throw rethrow(e);
+        }
+    }
+
+    private Tensor encode(List<String> texts) {
+        int length = 0;
+        List<int[]> ids = new ArrayList<>();
+        for (String s : texts) {
+            int[] row = models.tokenizer.encode(s);
+            ids.add(row);
+            length = row.length;
+        }
+        long[] flat = new long[texts.size() * length];
+        for (int i = 0; i < ids.size(); i++) {
+            for (int j = 0; j < length; j++) {
+                flat[i * length + j] = ids.get(i)[j];
+            }
+        }
+        return models.textEncoder.forward(place(Torch.fromLongs(flat, texts.size(), length)));
+    }
+
+    /** {@code t} on the device in the frozen networks' precision ({@code .to(device, dtype=weight_dtype)}). */
+    private Tensor frozenInput(Tensor t) {
+        return place(t).to(models.vae.encoder.conv_in.weight.scalar_type());
+    }
+
+    private Tensor place(Tensor t) {
+        return models.placement.place(t);
+    }
+
+    private static long[] longs(Tensor t) {
+        double[] d = Torch.toDoubles(t);
+        long[] out = new long[d.length];
+        for (int i = 0; i < d.length; i++) {
+            out[i] = (long) d[i];
+        }
+        return out;
+    }
+
+    private static RuntimeException rethrow(Exception e) {
+        return e instanceof RuntimeException r ? r : new IllegalStateException(e);
+    }
+}
