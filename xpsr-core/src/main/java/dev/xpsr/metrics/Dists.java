@@ -1,13 +1,11 @@
 package dev.xpsr.metrics;
 
-import dev.xpsr.io.RgbImage;
 import dev.xpsr.metrics.TorchvisionFeatures.Backbone;
 import dev.xpsr.nn.Module;
 import dev.xpsr.nn.WeightLoader;
 import dev.xpsr.nn.WeightSource;
 import dev.xpsr.torch.Placement;
 import dev.xpsr.torch.Torch;
-import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 
 import java.util.HashMap;
@@ -30,7 +28,7 @@ import java.util.regex.Pattern;
  * filters {@code stageK.N.filter}, {@code alpha}, {@code beta}, {@code mean}, {@code std}; constant buffers missing
  * from a file take the reference's values.
  */
-public final class Dists implements Metric {
+public final class Dists extends NetworkMetric {
     private static final int BATCH = 4;
     private static final int STAGES = 5;
     private static final int[][] STAGE_RANGES = {{0, 4}, {4, 9}, {9, 16}, {16, 23}, {23, 30}};
@@ -42,12 +40,11 @@ public final class Dists implements Metric {
     private static final Pattern OWN = Pattern.compile("stage\\d\\.\\d+\\.(weight|bias|filter)|alpha|beta|mean|std");
 
     private final Network network;
-    private final Placement placement;
     private final String source;
 
     private Dists(Network network, Placement placement, String source) {
+        super("dists", LOWER_IS_BETTER, FULL_REFERENCE, BATCH, placement);
         this.network = network;
-        this.placement = placement;
         this.source = source;
     }
 
@@ -87,48 +84,13 @@ public final class Dists implements Metric {
     }
 
     @Override
-    public String name() {
-        return "dists";
-    }
-
-    @Override
     public String description() {
         return "DISTS (VGG16), as DISTS_pytorch / pyiqa 0.1.10; weights " + source;
     }
 
     @Override
-    public boolean higherIsBetter() {
-        return false;
-    }
-
-    @Override
-    public boolean needsReference() {
-        return true;
-    }
-
-    @Override
-    public double score(RgbImage image, RgbImage reference) {
-        ImagePairs.check(this, image, reference);
-        return scores(List.of(image), List.of(reference))[0];
-    }
-
-    @Override
-    public double[] scores(List<RgbImage> images, List<RgbImage> references) {
-        ImagePairs.check(this, images, references);
-        double[] out = new double[images.size()];
-        for (int[] chunk : ImagePairs.sameSizeChunks(images, BATCH)) {
-            try (AutoCloseable mode = Torch.inferenceMode(); PointerScope scope = new PointerScope()) {
-                Tensor a = placement.place(ImagePairs.stack(images, chunk));
-                Tensor b = placement.place(ImagePairs.stack(references, chunk));
-                double[] v = Torch.toDoubles(forward(a, b));
-                for (int i = 0; i < chunk.length; i++) {
-                    out[chunk[i]] = v[i];
-                }
-            } catch (Exception e) {
-                throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
-            }
-        }
-        return out;
+    Tensor batchScores(Tensor images, Tensor references) {
+        return forward(images, references);
     }
 
     /** DISTS of each pair of two (N, 3, H, W) batches in [0, 1], (N); both run through VGG together. */

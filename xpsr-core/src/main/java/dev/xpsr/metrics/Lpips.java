@@ -1,13 +1,11 @@
 package dev.xpsr.metrics;
 
-import dev.xpsr.io.RgbImage;
 import dev.xpsr.metrics.TorchvisionFeatures.Backbone;
 import dev.xpsr.nn.Module;
 import dev.xpsr.nn.WeightLoader;
 import dev.xpsr.nn.WeightSource;
 import dev.xpsr.torch.Placement;
 import dev.xpsr.torch.Torch;
-import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 
 import java.util.List;
@@ -29,7 +27,7 @@ import java.util.regex.Pattern;
  * ({@code features.N.*}, renamed to {@code net.sliceK.N.*}) and the LPIPS head ({@code linK.model.1.weight}),
  * from one file or several.
  */
-public final class Lpips implements Metric {
+public final class Lpips extends NetworkMetric {
     private static final int BATCH = 4;
     private static final int SLICES = 5;
     private static final int[][] ALEX_SLICES = {{0, 2}, {2, 5}, {5, 8}, {8, 10}, {10, 12}};
@@ -42,13 +40,13 @@ public final class Lpips implements Metric {
 
     private final Backbone backbone;
     private final Network network;
-    private final Placement placement;
     private final String source;
 
     private Lpips(Backbone backbone, Network network, Placement placement, String source) {
+        super(backbone == Backbone.ALEXNET ? "lpips" : "lpips-vgg", LOWER_IS_BETTER, FULL_REFERENCE, BATCH,
+                placement);
         this.backbone = backbone;
         this.network = network;
-        this.placement = placement;
         this.source = source;
     }
 
@@ -85,49 +83,14 @@ public final class Lpips implements Metric {
     }
 
     @Override
-    public String name() {
-        return backbone == Backbone.ALEXNET ? "lpips" : "lpips-vgg";
-    }
-
-    @Override
     public String description() {
         return "LPIPS v0.1 (" + (backbone == Backbone.ALEXNET ? "AlexNet" : "VGG16") + "), as lpips 0.1 / pyiqa "
                 + "0.1.10; weights " + source;
     }
 
     @Override
-    public boolean higherIsBetter() {
-        return false;
-    }
-
-    @Override
-    public boolean needsReference() {
-        return true;
-    }
-
-    @Override
-    public double score(RgbImage image, RgbImage reference) {
-        ImagePairs.check(this, image, reference);
-        return scores(List.of(image), List.of(reference))[0];
-    }
-
-    @Override
-    public double[] scores(List<RgbImage> images, List<RgbImage> references) {
-        ImagePairs.check(this, images, references);
-        double[] out = new double[images.size()];
-        for (int[] chunk : ImagePairs.sameSizeChunks(images, BATCH)) {
-            try (AutoCloseable mode = Torch.inferenceMode(); PointerScope scope = new PointerScope()) {
-                Tensor a = placement.place(ImagePairs.stack(images, chunk));
-                Tensor b = placement.place(ImagePairs.stack(references, chunk));
-                double[] v = Torch.toDoubles(forward(a, b).total());
-                for (int i = 0; i < chunk.length; i++) {
-                    out[chunk[i]] = v[i];
-                }
-            } catch (Exception e) {
-                throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
-            }
-        }
-        return out;
+    Tensor batchScores(Tensor images, Tensor references) {
+        return forward(images, references).total();
     }
 
     /** LPIPS and its five per-layer terms, each (N). */
