@@ -11,7 +11,6 @@ import org.bytedeco.pytorch.Tensor;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -36,7 +35,6 @@ public final class Dists extends NetworkMetric {
     private static final double C2 = 1e-6;
     private static final float[] MEAN = {0.485f, 0.456f, 0.406f};
     private static final float[] STD = {0.229f, 0.224f, 0.225f};
-    private static final Pattern FEATURES = Pattern.compile("features\\.(\\d+)\\.(weight|bias)");
     private static final Pattern OWN = Pattern.compile("stage\\d\\.\\d+\\.(weight|bias|filter)|alpha|beta|mean|std");
 
     private final Network network;
@@ -53,7 +51,8 @@ public final class Dists extends NetworkMetric {
      * ({@code alpha}, {@code beta}, possibly the whole network) and full DISTS state dicts.
      */
     public static Dists load(List<WeightSource> files, Placement placement) {
-        WeightSource merged = WeightViews.merged(files, key -> rename(WeightViews.withoutDataParallelPrefix(key)));
+        WeightSource merged = WeightViews.merged(files, key -> TorchvisionFeatures.sliceKey(
+                WeightViews.withoutDataParallelPrefix(key), STAGE_RANGES, "stage", OWN));
         Network network = new Network(merged);
         Map<String, Tensor> constants = new HashMap<>();
         constants.put("mean", Torch.fromFloats(MEAN.clone(), 1, 3, 1, 1));
@@ -66,21 +65,6 @@ public final class Dists extends NetworkMetric {
         WeightLoader.load(network, WeightViews.withDefaults(merged, constants));
         network.to(placement);
         return new Dists(network, placement, merged.describe());
-    }
-
-    /** {@code features.N.*} → {@code stageK.N.*}; DISTS's own keys kept; anything else dropped. */
-    private static String rename(String key) {
-        Matcher m = FEATURES.matcher(key);
-        if (m.matches()) {
-            int index = Integer.parseInt(m.group(1));
-            for (int k = 0; k < STAGE_RANGES.length; k++) {
-                if (index >= STAGE_RANGES[k][0] && index < STAGE_RANGES[k][1]) {
-                    return "stage" + (k + 1) + "." + key.substring("features.".length());
-                }
-            }
-            return null;
-        }
-        return OWN.matcher(key).matches() ? key : null;
     }
 
     @Override

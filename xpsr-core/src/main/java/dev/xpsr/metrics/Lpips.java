@@ -10,7 +10,6 @@ import org.bytedeco.pytorch.Tensor;
 
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -34,7 +33,6 @@ public final class Lpips extends NetworkMetric {
     private static final int[][] VGG_SLICES = {{0, 4}, {4, 9}, {9, 16}, {16, 23}, {23, 30}};
     private static final float[] SHIFT = {-.030f, -.088f, -.188f};
     private static final float[] SCALE = {.458f, .448f, .450f};
-    private static final Pattern FEATURES = Pattern.compile("features\\.(\\d+)\\.(weight|bias)");
     private static final Pattern OWN = Pattern.compile(
             "net\\.slice\\d+\\.\\d+\\.(weight|bias)|lin\\d+\\.model\\.1\\.weight|scaling_layer\\.(shift|scale)");
 
@@ -57,29 +55,14 @@ public final class Lpips extends NetworkMetric {
      */
     public static Lpips load(Backbone backbone, List<WeightSource> files, Placement placement) {
         int[][] slices = backbone == Backbone.ALEXNET ? ALEX_SLICES : VGG_SLICES;
-        WeightSource merged = WeightViews.merged(files, key -> rename(WeightViews.withoutDataParallelPrefix(key),
-                slices));
+        WeightSource merged = WeightViews.merged(files, key -> TorchvisionFeatures.sliceKey(
+                WeightViews.withoutDataParallelPrefix(key), slices, "net.slice", OWN));
         Network network = new Network(backbone, slices, merged);
         Map<String, Tensor> constants = Map.of("scaling_layer.shift", Torch.fromFloats(SHIFT.clone(), 1, 3, 1, 1),
                 "scaling_layer.scale", Torch.fromFloats(SCALE.clone(), 1, 3, 1, 1));
         WeightLoader.load(network, WeightViews.withDefaults(merged, constants));
         network.to(placement);
         return new Lpips(backbone, network, placement, merged.describe());
-    }
-
-    /** {@code features.N.*} → {@code net.sliceK.N.*}; LPIPS's own keys kept; anything else dropped. */
-    private static String rename(String key, int[][] slices) {
-        Matcher m = FEATURES.matcher(key);
-        if (m.matches()) {
-            int index = Integer.parseInt(m.group(1));
-            for (int k = 0; k < slices.length; k++) {
-                if (index >= slices[k][0] && index < slices[k][1]) {
-                    return "net.slice" + (k + 1) + "." + key.substring("features.".length());
-                }
-            }
-            return null;
-        }
-        return OWN.matcher(key).matches() ? key : null;
     }
 
     @Override
