@@ -1,6 +1,5 @@
 package dev.xpsr.metrics;
 
-import dev.xpsr.io.RgbImage;
 import dev.xpsr.model.ClipTokenizer;
 import dev.xpsr.nn.WeightLoader;
 import dev.xpsr.nn.WeightSource;
@@ -35,7 +34,7 @@ import java.util.regex.Pattern;
  * {@code transformer.resblocks.N.*}, {@code logit_scale}, ...); the architecture is read from the tensor shapes,
  * as {@code clip.model.build_model} does, so a smaller checkpoint of the same layout loads too.
  */
-public final class ClipIqa implements Metric {
+public final class ClipIqa extends NetworkMetric {
     /** pyiqa's prompt pairs, positive first. */
     public static final List<String> PROMPTS = List.of("Good image", "bad image", "Sharp image", "blurry image",
             "sharp edges", "blurry edges", "High resolution image", "low resolution image", "Noise-free image",
@@ -57,14 +56,13 @@ public final class ClipIqa implements Metric {
     private final Tensor logitScale;
     private final Tensor mean;
     private final Tensor std;
-    private final Placement placement;
     private final String source;
 
     private ClipIqa(ClipResNet visual, Tensor textFeatures, Tensor logitScale, Placement placement, String source) {
+        super("clipiqa", HIGHER_IS_BETTER, NO_REFERENCE, BATCH, placement);
         this.visual = visual;
         this.textFeatures = textFeatures;
         this.logitScale = logitScale;
-        this.placement = placement;
         this.source = source;
         this.mean = keep(placement.place(Torch.fromFloats(MEAN.clone(), 1, 3, 1, 1)));
         this.std = keep(placement.place(Torch.fromFloats(STD.clone(), 1, 3, 1, 1)));
@@ -128,46 +126,13 @@ public final class ClipIqa implements Metric {
     }
 
     @Override
-    public String name() {
-        return "clipiqa";
-    }
-
-    @Override
     public String description() {
         return "CLIP-IQA (CLIP RN50, 5 prompt pairs), as pyiqa 0.1.10 clipiqa; weights " + source;
     }
 
     @Override
-    public boolean higherIsBetter() {
-        return true;
-    }
-
-    @Override
-    public boolean needsReference() {
-        return false;
-    }
-
-    @Override
-    public double score(RgbImage image, RgbImage reference) {
-        ImagePairs.check(this, image, reference);
-        return scores(List.of(image), null)[0];
-    }
-
-    @Override
-    public double[] scores(List<RgbImage> images, List<RgbImage> references) {
-        ImagePairs.check(this, images, references);
-        double[] out = new double[images.size()];
-        for (int[] chunk : ImagePairs.sameSizeChunks(images, BATCH)) {
-            try (AutoCloseable mode = Torch.inferenceMode(); PointerScope scope = new PointerScope()) {
-                double[] v = Torch.toDoubles(forward(placement.place(ImagePairs.stack(images, chunk))));
-                for (int i = 0; i < chunk.length; i++) {
-                    out[chunk[i]] = v[i];
-                }
-            } catch (Exception e) {
-                throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
-            }
-        }
-        return out;
+    Tensor batchScores(Tensor images, Tensor references) {
+        return forward(images);
     }
 
     /** Scores (N) of (N, 3, H, W) images in [0, 1], placed like the network. */

@@ -1,19 +1,16 @@
 package dev.xpsr.metrics;
 
-import dev.xpsr.io.RgbImage;
 import dev.xpsr.metrics.TorchvisionFeatures.Backbone;
 import dev.xpsr.nn.Module;
 import dev.xpsr.nn.WeightLoader;
 import dev.xpsr.nn.WeightSource;
 import dev.xpsr.torch.Placement;
 import dev.xpsr.torch.Torch;
-import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -30,7 +27,7 @@ import java.util.regex.Pattern;
  * filters {@code stageK.N.filter}, {@code alpha}, {@code beta}, {@code mean}, {@code std}; constant buffers missing
  * from a file take the reference's values.
  */
-public final class Dists implements Metric {
+public final class Dists extends NetworkMetric {
     private static final int BATCH = 4;
     private static final int STAGES = 5;
     private static final int[][] STAGE_RANGES = {{0, 4}, {4, 9}, {9, 16}, {16, 23}, {23, 30}};
@@ -38,16 +35,14 @@ public final class Dists implements Metric {
     private static final double C2 = 1e-6;
     private static final float[] MEAN = {0.485f, 0.456f, 0.406f};
     private static final float[] STD = {0.229f, 0.224f, 0.225f};
-    private static final Pattern FEATURES = Pattern.compile("features\\.(\\d+)\\.(weight|bias)");
     private static final Pattern OWN = Pattern.compile("stage\\d\\.\\d+\\.(weight|bias|filter)|alpha|beta|mean|std");
 
     private final Network network;
-    private final Placement placement;
     private final String source;
 
     private Dists(Network network, Placement placement, String source) {
+        super("dists", LOWER_IS_BETTER, FULL_REFERENCE, BATCH, placement);
         this.network = network;
-        this.placement = placement;
         this.source = source;
     }
 
@@ -56,7 +51,8 @@ public final class Dists implements Metric {
      * ({@code alpha}, {@code beta}, possibly the whole network) and full DISTS state dicts.
      */
     public static Dists load(List<WeightSource> files, Placement placement) {
-        WeightSource merged = WeightViews.merged(files, key -> rename(WeightViews.withoutDataParallelPrefix(key)));
+        WeightSource merged = WeightViews.merged(files, key -> TorchvisionFeatures.sliceKey(
+                WeightViews.withoutDataParallelPrefix(key), STAGE_RANGES, "stage", OWN));
         Network network = new Network(merged);
         Map<String, Tensor> constants = new HashMap<>();
         constants.put("mean", Torch.fromFloats(MEAN.clone(), 1, 3, 1, 1));
@@ -71,64 +67,14 @@ public final class Dists implements Metric {
         return new Dists(network, placement, merged.describe());
     }
 
-    /** {@code features.N.*} → {@code stageK.N.*}; DISTS's own keys kept; anything else dropped. */
-    private static String rename(String key) {
-        Matcher m = FEATURES.matcher(key);
-        if (m.matches()) {
-            int index = Integer.parseInt(m.group(1));
-            for (int k = 0; k < STAGE_RANGES.length; k++) {
-                if (index >= STAGE_RANGES[k][0] && index < STAGE_RANGES[k][1]) {
-                    return "stage" + (k + 1) + "." + key.substring("features.".length());
-                }
-            }
-            return null;
-        }
-        return OWN.matcher(key).matches() ? key : null;
-    }
-
-    @Override
-    public String name() {
-        return "dists";
-    }
-
     @Override
     public String description() {
         return "DISTS (VGG16), as DISTS_pytorch / pyiqa 0.1.10; weights " + source;
     }
 
     @Override
-    public boolean higherIsBetter() {
-        return false;
-    }
-
-    @Override
-    public boolean needsReference() {
-        return true;
-    }
-
-    @Override
-    public double score(RgbImage image, RgbImage reference) {
-        ImagePairs.check(this, image, reference);
-        return scores(List.of(image), List.of(reference))[0];
-    }
-
-    @Override
-    public double[] scores(List<RgbImage> images, List<RgbImage> references) {
-        ImagePairs.check(this, images, references);
-        double[] out = new double[images.size()];
-        for (int[] chunk : ImagePairs.sameSizeChunks(images, BATCH)) {
-            try (AutoCloseable mode = Torch.inferenceMode(); PointerScope scope = new PointerScope()) {
-                Tensor a = placement.place(ImagePairs.stack(images, chunk));
-                Tensor b = placement.place(ImagePairs.stack(references, chunk));
-                double[] v = Torch.toDoubles(forward(a, b));
-                for (int i = 0; i < chunk.length; i++) {
-                    out[chunk[i]] = v[i];
-                }
-            } catch (Exception e) {
-                throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
-            }
-        }
-        return out;
+    Tensor batchScores(Tensor images, Tensor references) {
+        return forward(images, references);
     }
 
     /** DISTS of each pair of two (N, 3, H, W) batches in [0, 1], (N); both run through VGG together. */

@@ -1,18 +1,15 @@
 package dev.xpsr.metrics;
 
-import dev.xpsr.io.RgbImage;
 import dev.xpsr.metrics.TorchvisionFeatures.Backbone;
 import dev.xpsr.nn.Module;
 import dev.xpsr.nn.WeightLoader;
 import dev.xpsr.nn.WeightSource;
 import dev.xpsr.torch.Placement;
 import dev.xpsr.torch.Torch;
-import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -29,26 +26,25 @@ import java.util.regex.Pattern;
  * ({@code features.N.*}, renamed to {@code net.sliceK.N.*}) and the LPIPS head ({@code linK.model.1.weight}),
  * from one file or several.
  */
-public final class Lpips implements Metric {
+public final class Lpips extends NetworkMetric {
     private static final int BATCH = 4;
     private static final int SLICES = 5;
     private static final int[][] ALEX_SLICES = {{0, 2}, {2, 5}, {5, 8}, {8, 10}, {10, 12}};
     private static final int[][] VGG_SLICES = {{0, 4}, {4, 9}, {9, 16}, {16, 23}, {23, 30}};
     private static final float[] SHIFT = {-.030f, -.088f, -.188f};
     private static final float[] SCALE = {.458f, .448f, .450f};
-    private static final Pattern FEATURES = Pattern.compile("features\\.(\\d+)\\.(weight|bias)");
     private static final Pattern OWN = Pattern.compile(
             "net\\.slice\\d+\\.\\d+\\.(weight|bias)|lin\\d+\\.model\\.1\\.weight|scaling_layer\\.(shift|scale)");
 
     private final Backbone backbone;
     private final Network network;
-    private final Placement placement;
     private final String source;
 
     private Lpips(Backbone backbone, Network network, Placement placement, String source) {
+        super(backbone == Backbone.ALEXNET ? "lpips" : "lpips-vgg", LOWER_IS_BETTER, FULL_REFERENCE, BATCH,
+                placement);
         this.backbone = backbone;
         this.network = network;
-        this.placement = placement;
         this.source = source;
     }
 
@@ -59,34 +55,14 @@ public final class Lpips implements Metric {
      */
     public static Lpips load(Backbone backbone, List<WeightSource> files, Placement placement) {
         int[][] slices = backbone == Backbone.ALEXNET ? ALEX_SLICES : VGG_SLICES;
-        WeightSource merged = WeightViews.merged(files, key -> rename(WeightViews.withoutDataParallelPrefix(key),
-                slices));
+        WeightSource merged = WeightViews.merged(files, key -> TorchvisionFeatures.sliceKey(
+                WeightViews.withoutDataParallelPrefix(key), slices, "net.slice", OWN));
         Network network = new Network(backbone, slices, merged);
         Map<String, Tensor> constants = Map.of("scaling_layer.shift", Torch.fromFloats(SHIFT.clone(), 1, 3, 1, 1),
                 "scaling_layer.scale", Torch.fromFloats(SCALE.clone(), 1, 3, 1, 1));
         WeightLoader.load(network, WeightViews.withDefaults(merged, constants));
         network.to(placement);
         return new Lpips(backbone, network, placement, merged.describe());
-    }
-
-    /** {@code features.N.*} → {@code net.sliceK.N.*}; LPIPS's own keys kept; anything else dropped. */
-    private static String rename(String key, int[][] slices) {
-        Matcher m = FEATURES.matcher(key);
-        if (m.matches()) {
-            int index = Integer.parseInt(m.group(1));
-            for (int k = 0; k < slices.length; k++) {
-                if (index >= slices[k][0] && index < slices[k][1]) {
-                    return "net.slice" + (k + 1) + "." + key.substring("features.".length());
-                }
-            }
-            return null;
-        }
-        return OWN.matcher(key).matches() ? key : null;
-    }
-
-    @Override
-    public String name() {
-        return backbone == Backbone.ALEXNET ? "lpips" : "lpips-vgg";
     }
 
     @Override
@@ -96,38 +72,8 @@ public final class Lpips implements Metric {
     }
 
     @Override
-    public boolean higherIsBetter() {
-        return false;
-    }
-
-    @Override
-    public boolean needsReference() {
-        return true;
-    }
-
-    @Override
-    public double score(RgbImage image, RgbImage reference) {
-        ImagePairs.check(this, image, reference);
-        return scores(List.of(image), List.of(reference))[0];
-    }
-
-    @Override
-    public double[] scores(List<RgbImage> images, List<RgbImage> references) {
-        ImagePairs.check(this, images, references);
-        double[] out = new double[images.size()];
-        for (int[] chunk : ImagePairs.sameSizeChunks(images, BATCH)) {
-            try (AutoCloseable mode = Torch.inferenceMode(); PointerScope scope = new PointerScope()) {
-                Tensor a = placement.place(ImagePairs.stack(images, chunk));
-                Tensor b = placement.place(ImagePairs.stack(references, chunk));
-                double[] v = Torch.toDoubles(forward(a, b).total());
-                for (int i = 0; i < chunk.length; i++) {
-                    out[chunk[i]] = v[i];
-                }
-            } catch (Exception e) {
-                throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
-            }
-        }
-        return out;
+    Tensor batchScores(Tensor images, Tensor references) {
+        return forward(images, references).total();
     }
 
     /** LPIPS and its five per-layer terms, each (N). */

@@ -1,11 +1,9 @@
 package dev.xpsr.metrics;
 
-import dev.xpsr.io.RgbImage;
 import dev.xpsr.nn.WeightLoader;
 import dev.xpsr.nn.WeightSource;
 import dev.xpsr.torch.Placement;
 import dev.xpsr.torch.Torch;
-import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 
 import java.util.ArrayList;
@@ -26,10 +24,12 @@ import java.util.List;
  * reference reduces them. Each image gets its own crops, so a batch gives the per-image scores. (pyiqa versions after
  * 0.1.10 take evenly spaced crops at test time instead; this class follows 0.1.10, which XPSR pins.)
  */
-public final class Maniqa implements Metric {
+public final class Maniqa extends NetworkMetric {
     /** The seed pyiqa's {@code InferenceModel} gives numpy when a metric is created. */
     public static final long PYIQA_SEED = 123;
     private static final int CROPS_PER_PASS = 5;
+    /** {@link #forward} takes one image: its crops, not the images, are what run through the network together. */
+    private static final int IMAGES_PER_PASS = 1;
 
     /**
      * Architecture of one MANIQA network and its test-time cropping; {@link #koniq()} and {@link #pipal()} are the
@@ -92,17 +92,14 @@ public final class Maniqa implements Metric {
         }
     }
 
-    private final String name;
     private final ManiqaNetwork network;
     private final ManiqaCrops crops;
-    private final Placement placement;
     private final String source;
 
     private Maniqa(String name, ManiqaNetwork network, ManiqaCrops crops, Placement placement, String source) {
-        this.name = name;
+        super(name, HIGHER_IS_BETTER, NO_REFERENCE, IMAGES_PER_PASS, placement);
         this.network = network;
         this.crops = crops;
-        this.placement = placement;
         this.source = source;
     }
 
@@ -127,34 +124,14 @@ public final class Maniqa implements Metric {
     }
 
     @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
     public String description() {
-        return "MANIQA, as pyiqa 0.1.10 " + name + " (" + crops.count() + " crops, numpy seed " + crops.seed()
+        return "MANIQA, as pyiqa 0.1.10 " + name() + " (" + crops.count() + " crops, numpy seed " + crops.seed()
                 + " for each image); weights " + source;
     }
 
     @Override
-    public boolean higherIsBetter() {
-        return true;
-    }
-
-    @Override
-    public boolean needsReference() {
-        return false;
-    }
-
-    @Override
-    public double score(RgbImage image, RgbImage reference) {
-        ImagePairs.check(this, image, null);
-        try (AutoCloseable mode = Torch.inferenceMode(); PointerScope scope = new PointerScope()) {
-            return forward(placement.place(image.toTensor())).item_double();
-        } catch (Exception e) {
-            throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
-        }
+    Tensor batchScores(Tensor images, Tensor references) {
+        return forward(images);
     }
 
     /** The network (package-private, for tests that run crops through it directly). */

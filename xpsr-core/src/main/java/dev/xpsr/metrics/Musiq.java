@@ -1,11 +1,9 @@
 package dev.xpsr.metrics;
 
-import dev.xpsr.io.RgbImage;
 import dev.xpsr.nn.WeightLoader;
 import dev.xpsr.nn.WeightSource;
 import dev.xpsr.torch.Placement;
 import dev.xpsr.torch.Torch;
-import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 
 import java.util.List;
@@ -23,7 +21,7 @@ import java.util.List;
  * The KonIQ-10k checkpoint has one output, the predicted MOS on KonIQ's 0–100 scale. Images of one size are
  * batched; every step is per image, so a batch gives the per-image scores.
  */
-public final class Musiq implements Metric {
+public final class Musiq extends NetworkMetric {
     private static final int BATCH = 4;
 
     /**
@@ -68,14 +66,13 @@ public final class Musiq implements Metric {
 
     private final MusiqNetwork network;
     private final MusiqPatches patches;
-    private final Placement placement;
     private final String source;
 
     private Musiq(MusiqNetwork network, Placement placement, String source) {
+        super("musiq", HIGHER_IS_BETTER, NO_REFERENCE, BATCH, placement);
         this.network = network;
         this.patches = new MusiqPatches(network.config.patchSize(), network.config.gridSize(),
                 network.config.longerSides());
-        this.placement = placement;
         this.source = source;
     }
 
@@ -93,46 +90,13 @@ public final class Musiq implements Metric {
     }
 
     @Override
-    public String name() {
-        return "musiq";
-    }
-
-    @Override
     public String description() {
         return "MUSIQ (KonIQ-10k), as pyiqa 0.1.10 musiq; weights " + source;
     }
 
     @Override
-    public boolean higherIsBetter() {
-        return true;
-    }
-
-    @Override
-    public boolean needsReference() {
-        return false;
-    }
-
-    @Override
-    public double score(RgbImage image, RgbImage reference) {
-        ImagePairs.check(this, image, null);
-        return scores(List.of(image), null)[0];
-    }
-
-    @Override
-    public double[] scores(List<RgbImage> images, List<RgbImage> references) {
-        ImagePairs.check(this, images, null);
-        double[] out = new double[images.size()];
-        for (int[] chunk : ImagePairs.sameSizeChunks(images, BATCH)) {
-            try (AutoCloseable mode = Torch.inferenceMode(); PointerScope scope = new PointerScope()) {
-                double[] v = Torch.toDoubles(forward(placement.place(ImagePairs.stack(images, chunk))));
-                for (int i = 0; i < chunk.length; i++) {
-                    out[chunk[i]] = v[i];
-                }
-            } catch (Exception e) {
-                throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
-            }
-        }
-        return out;
+    Tensor batchScores(Tensor images, Tensor references) {
+        return forward(images);
     }
 
     /** Scores (N) of a batch (N, 3, H, W) of RGB images in [0, 1], placed like the network. */

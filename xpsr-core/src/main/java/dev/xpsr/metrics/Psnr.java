@@ -1,12 +1,8 @@
 package dev.xpsr.metrics;
 
-import dev.xpsr.io.RgbImage;
 import dev.xpsr.torch.Torch;
-import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
-
-import java.util.List;
 
 /**
  * Peak signal-to-noise ratio, PSNR = 10·log10(peak² / MSE), reproducing one reference tool ({@link Convention}):
@@ -22,23 +18,12 @@ import java.util.List;
  * </ul>
  * MSE is the mean over the channels and pixels of one image. Same-size images are scored as one batch.
  */
-public final class Psnr implements Metric {
+public final class Psnr extends FidelityMetric {
     private static final int BATCH = 8;
     private static final double EPS = 1e-8;
 
-    private final Convention convention;
-    private final boolean yChannel;
-    private final int cropBorder;
-    private final ColorSpace colorSpace;
-
     private Psnr(Convention convention, boolean yChannel, int cropBorder, ColorSpace colorSpace) {
-        if (cropBorder < 0) {
-            throw new IllegalArgumentException("crop border must be >= 0, got " + cropBorder);
-        }
-        this.convention = convention;
-        this.yChannel = yChannel;
-        this.cropBorder = cropBorder;
-        this.colorSpace = colorSpace;
+        super("psnr", "PSNR (dB)", BATCH, convention, yChannel, cropBorder, colorSpace);
     }
 
     /** BasicSR {@code calculate_psnr(img, img2, crop_border, 'HWC', test_y_channel)}. */
@@ -61,54 +46,8 @@ public final class Psnr implements Metric {
         return new Psnr(Convention.XPSR_TEST, true, 0, ColorSpace.YCBCR);
     }
 
-    @Override
-    public String name() {
-        return yChannel ? "psnr" : "psnr-rgb";
-    }
-
-    @Override
-    public String description() {
-        String channel = !yChannel ? "RGB"
-                : convention == Convention.PYIQA && colorSpace == ColorSpace.YIQ ? "Y of YIQ" : "Y of BT.601 YCbCr";
-        return "PSNR (dB) on " + channel + ", crop border " + cropBorder + "; " + convention.description();
-    }
-
-    @Override
-    public boolean higherIsBetter() {
-        return true;
-    }
-
-    @Override
-    public boolean needsReference() {
-        return true;
-    }
-
-    public Convention convention() {
-        return convention;
-    }
-
-    @Override
-    public double score(RgbImage image, RgbImage reference) {
-        ImagePairs.check(this, image, reference);
-        return scores(List.of(image), List.of(reference))[0];
-    }
-
-    @Override
-    public double[] scores(List<RgbImage> images, List<RgbImage> references) {
-        ImagePairs.check(this, images, references);
-        double[] out = new double[images.size()];
-        for (int[] chunk : ImagePairs.sameSizeChunks(images, BATCH)) {
-            try (PointerScope scope = new PointerScope()) {
-                double[] v = compute(ImagePairs.stack(images, chunk), ImagePairs.stack(references, chunk));
-                for (int i = 0; i < chunk.length; i++) {
-                    out[chunk[i]] = v[i];
-                }
-            }
-        }
-        return out;
-    }
-
     /** PSNR of each image of two float32 (N, 3, H, W) u8/255 batches. */
+    @Override
     double[] compute(Tensor image, Tensor reference) {
         return switch (convention) {
             case BASICSR -> basicsr(image, reference);

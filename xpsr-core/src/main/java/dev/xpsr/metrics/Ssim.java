@@ -1,12 +1,8 @@
 package dev.xpsr.metrics;
 
-import dev.xpsr.io.RgbImage;
 import dev.xpsr.torch.Torch;
-import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
-
-import java.util.List;
 
 /**
  * Structural similarity (Wang et al. 2004) with an 11×11 Gaussian window, σ = 1.5, in valid mode, on 0–255
@@ -29,26 +25,15 @@ import java.util.List;
  *       {@code ssim} as one channel (×255, rounded, relu).</li>
  * </ul>
  */
-public final class Ssim implements Metric {
+public final class Ssim extends FidelityMetric {
     private static final int BATCH = 4;
     private static final int WINDOW = 11;
     private static final double SIGMA = 1.5;
     private static final double C1 = (0.01 * 255) * (0.01 * 255);
     private static final double C2 = (0.03 * 255) * (0.03 * 255);
 
-    private final Convention convention;
-    private final boolean yChannel;
-    private final int cropBorder;
-    private final ColorSpace colorSpace;
-
     private Ssim(Convention convention, boolean yChannel, int cropBorder, ColorSpace colorSpace) {
-        if (cropBorder < 0) {
-            throw new IllegalArgumentException("crop border must be >= 0, got " + cropBorder);
-        }
-        this.convention = convention;
-        this.yChannel = yChannel;
-        this.cropBorder = cropBorder;
-        this.colorSpace = colorSpace;
+        super("ssim", "SSIM", BATCH, convention, yChannel, cropBorder, colorSpace);
     }
 
     /** BasicSR {@code calculate_ssim(img, img2, crop_border, 'HWC', test_y_channel)}. */
@@ -71,54 +56,8 @@ public final class Ssim implements Metric {
         return new Ssim(Convention.XPSR_TEST, true, 0, ColorSpace.YCBCR);
     }
 
-    @Override
-    public String name() {
-        return yChannel ? "ssim" : "ssim-rgb";
-    }
-
-    @Override
-    public String description() {
-        String channel = !yChannel ? "RGB"
-                : convention == Convention.PYIQA && colorSpace == ColorSpace.YIQ ? "Y of YIQ" : "Y of BT.601 YCbCr";
-        return "SSIM on " + channel + ", crop border " + cropBorder + "; " + convention.description();
-    }
-
-    @Override
-    public boolean higherIsBetter() {
-        return true;
-    }
-
-    @Override
-    public boolean needsReference() {
-        return true;
-    }
-
-    public Convention convention() {
-        return convention;
-    }
-
-    @Override
-    public double score(RgbImage image, RgbImage reference) {
-        ImagePairs.check(this, image, reference);
-        return scores(List.of(image), List.of(reference))[0];
-    }
-
-    @Override
-    public double[] scores(List<RgbImage> images, List<RgbImage> references) {
-        ImagePairs.check(this, images, references);
-        double[] out = new double[images.size()];
-        for (int[] chunk : ImagePairs.sameSizeChunks(images, BATCH)) {
-            try (PointerScope scope = new PointerScope()) {
-                double[] v = compute(ImagePairs.stack(images, chunk), ImagePairs.stack(references, chunk));
-                for (int i = 0; i < chunk.length; i++) {
-                    out[chunk[i]] = v[i];
-                }
-            }
-        }
-        return out;
-    }
-
     /** SSIM of each image of two float32 (N, 3, H, W) u8/255 batches. */
+    @Override
     double[] compute(Tensor image, Tensor reference) {
         Tensor a = values(image);
         Tensor b = values(reference);

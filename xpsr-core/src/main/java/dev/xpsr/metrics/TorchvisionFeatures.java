@@ -9,6 +9,8 @@ import org.bytedeco.pytorch.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * torchvision's {@code alexnet().features} and {@code vgg16().features} (configuration 'D') as the perceptual
@@ -17,7 +19,29 @@ import java.util.List;
  * keeps torchvision's layer index as each module's name ({@code slice2.3.weight} is {@code features.3.weight}).
  */
 final class TorchvisionFeatures {
+    private static final Pattern FEATURES_KEY = Pattern.compile("features\\.(\\d+)\\.(weight|bias)");
+
     private TorchvisionFeatures() {
+    }
+
+    /**
+     * The name a weight key takes in a metric built of slices: torchvision's {@code features.N.weight|bias} becomes
+     * {@code <prefix>K.N.*}, K the 1-based index of the {@code {from, to}} range of {@code ranges} holding N (null
+     * for a layer past the last range, which the metric does not use); any other key is kept when {@code own}
+     * matches it (the metric's own state-dict keys) and dropped (null) otherwise.
+     */
+    static String sliceKey(String key, int[][] ranges, String prefix, Pattern own) {
+        Matcher m = FEATURES_KEY.matcher(key);
+        if (m.matches()) {
+            int index = Integer.parseInt(m.group(1));
+            for (int k = 0; k < ranges.length; k++) {
+                if (index >= ranges[k][0] && index < ranges[k][1]) {
+                    return prefix + (k + 1) + "." + key.substring("features.".length());
+                }
+            }
+            return null;
+        }
+        return own.matcher(key).matches() ? key : null;
     }
 
     /** The two backbones of LPIPS v0.1 and DISTS. */
