@@ -8,6 +8,7 @@ import dev.xpsr.io.TensorData;
 import dev.xpsr.model.ClipTokenizer;
 import dev.xpsr.nn.Module;
 import dev.xpsr.nn.WeightMismatchException;
+import dev.xpsr.testing.RestoresThreadCount;
 import dev.xpsr.torch.NativeStartup;
 import dev.xpsr.torch.Placement;
 import dev.xpsr.torch.Torch;
@@ -16,6 +17,7 @@ import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,6 +40,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 /** CLIP-IQA: prompt tokens, the RN50 checkpoint layout, the image normalisation and the score on photos. */
+@ExtendWith(RestoresThreadCount.class)
 class ClipIqaTest {
     private static final Logger LOG = LoggerFactory.getLogger(ClipIqaTest.class);
     private static final int[] TINY_BLOCKS = {1, 2, 1, 1};

@@ -5,6 +5,7 @@ import dev.xpsr.io.RgbImage;
 import dev.xpsr.io.SafetensorsWriter;
 import dev.xpsr.io.TensorData;
 import dev.xpsr.nn.WeightMismatchException;
+import dev.xpsr.testing.RestoresThreadCount;
 import dev.xpsr.torch.NativeStartup;
 import dev.xpsr.torch.Placement;
 import dev.xpsr.torch.Torch;
@@ -12,6 +13,7 @@ import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,6 +32,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 /** FID: the Fréchet distance against closed forms, the Inception's keys, the input preparation, the network. */
+@ExtendWith(RestoresThreadCount.class)
 class FidTest {
     private static final Logger LOG = LoggerFactory.getLogger(FidTest.class);
     private static final Path DATA = Path.of(System.getProperty("xpsr.data", "../fixtures/data"));

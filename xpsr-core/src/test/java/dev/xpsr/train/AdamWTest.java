@@ -1,10 +1,12 @@
 package dev.xpsr.train;
 
+import dev.xpsr.testing.RestoresThreadCount;
 import dev.xpsr.torch.NativeStartup;
 import dev.xpsr.torch.Torch;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,6 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 /** The optimizer and clipping against PyTorch's formulas evaluated in double precision. */
+@ExtendWith(RestoresThreadCount.class)
 class AdamWTest {
     @BeforeAll
     static void start() {

@@ -1,16 +1,19 @@
 package dev.xpsr.train;
 
+import dev.xpsr.testing.RestoresThreadCount;
 import dev.xpsr.torch.NativeStartup;
 import dev.xpsr.torch.Torch;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** GradScaler's arithmetic: unscaling, overflow detection, backoff and growth. */
+@ExtendWith(RestoresThreadCount.class)
 class LossScalerTest {
     @BeforeAll
     static void start() {

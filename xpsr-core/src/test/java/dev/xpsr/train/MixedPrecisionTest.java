@@ -1,5 +1,6 @@
 package dev.xpsr.train;
 
+import dev.xpsr.testing.RestoresThreadCount;
 import dev.xpsr.torch.NativeStartup;
 import dev.xpsr.torch.Placement;
 import dev.xpsr.torch.Torch;
@@ -7,6 +8,7 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -16,6 +18,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** bf16 autocast on the CPU; fp16 refused off CUDA. */
+@ExtendWith(RestoresThreadCount.class)
 class MixedPrecisionTest {
     @TempDir
     static Path tmp;

@@ -3,10 +3,12 @@ package dev.xpsr.train;
 import dev.xpsr.io.DType;
 import dev.xpsr.model.Pretrained;
 import dev.xpsr.model.XpsrControlNetModel;
+import dev.xpsr.testing.RestoresThreadCount;
 import dev.xpsr.torch.NativeStartup;
 import dev.xpsr.torch.Torch;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
@@ -19,6 +21,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Bad input and interruptions: unreadable pairs, NaN losses, a checkpoint write cut short. */
+@ExtendWith(RestoresThreadCount.class)
 class TrainerFaultsTest {
     @TempDir
     static Path tmp;

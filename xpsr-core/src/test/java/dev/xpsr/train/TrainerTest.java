@@ -5,12 +5,14 @@ import dev.xpsr.pipeline.Prompts;
 import dev.xpsr.pipeline.UpscaleOptions;
 import dev.xpsr.pipeline.XpsrModels;
 import dev.xpsr.pipeline.XpsrPipeline;
+import dev.xpsr.testing.RestoresThreadCount;
 import dev.xpsr.torch.NativeStartup;
 import dev.xpsr.torch.Torch;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.lang.management.ManagementFactory;
@@ -24,6 +26,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Training the tiny XPSR on degraded real photos: convergence, exact resume, checkpoints usable for inference. */
+@ExtendWith(RestoresThreadCount.class)
 class TrainerTest {
     @TempDir
     static Path tmp;

@@ -7,11 +7,13 @@ import dev.xpsr.io.JsonConfig;
 import dev.xpsr.model.Pretrained;
 import dev.xpsr.model.UNet2DConditionModel;
 import dev.xpsr.nn.Init;
+import dev.xpsr.testing.RestoresThreadCount;
 import dev.xpsr.testing.TinyXpsrModels;
 import dev.xpsr.torch.NativeStartup;
 import dev.xpsr.torch.Torch;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -21,6 +23,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Which parameters train, and a run started from SD-1.5's UNet alone. */
+@ExtendWith(RestoresThreadCount.class)
 class TrainingModelsTest {
     @TempDir
     Path tmp;
