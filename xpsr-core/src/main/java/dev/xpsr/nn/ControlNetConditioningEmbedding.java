@@ -3,6 +3,7 @@ package dev.xpsr.nn;
 import dev.xpsr.torch.Torch;
 import org.bytedeco.pytorch.Tensor;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -34,12 +35,26 @@ public class ControlNetConditioningEmbedding extends Module {
      * @param sideOutputs where subclasses put their side outputs (XPSR's pixel-space heads), or null
      */
     public Tensor forward(Tensor condition, List<Tensor> sideOutputs) {
-        Tensor h = afterConvIn(Torch.silu(conv_in.forward(condition)));
-        for (int i = 0; i < blocks.size(); i++) {
-            h = Torch.silu(blocks.get(i).forward(h));
-            afterBlock(i, h, sideOutputs);
+        // one scope: at full image resolution the intermediate maps are large, and only the embedding and the
+        // side outputs outlive the call
+        List<Tensor> out = Torch.scopedAll(() -> {
+            List<Tensor> sides = sideOutputs == null ? null : new ArrayList<>();
+            Tensor h = afterConvIn(Torch.silu(conv_in.forward(condition)));
+            for (int i = 0; i < blocks.size(); i++) {
+                h = Torch.silu(blocks.get(i).forward(h));
+                afterBlock(i, h, sides);
+            }
+            List<Tensor> all = new ArrayList<>();
+            all.add(conv_out.forward(h));
+            if (sides != null) {
+                all.addAll(sides);
+            }
+            return all;
+        });
+        if (sideOutputs != null) {
+            sideOutputs.addAll(out.subList(1, out.size()));
         }
-        return conv_out.forward(h);
+        return out.get(0);
     }
 
     /** Hook after conv_in + SiLU. */

@@ -1,7 +1,9 @@
 package dev.xpsr.nn;
 
+import dev.xpsr.torch.Torch;
 import org.bytedeco.pytorch.Tensor;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -29,20 +31,28 @@ public class DownBlock2D extends Module {
                         spec.downsamplePadding()))) : null;
     }
 
-    /** Runs the block; appends its skip tensors to {@code skips} and returns the last one. */
+    /**
+     * Runs the block; appends its skip tensors to {@code skips} and returns the last one. Only the skip tensors
+     * outlive the call: the layers' other outputs are freed on return.
+     */
     public Tensor forward(Tensor h, Tensor temb, TextContext ctx, List<Tensor> skips) {
-        for (int i = 0; i < resnets.size(); i++) {
-            h = resnets.get(i).forward(h, temb);
-            if (attentions != null) {
-                h = attentions.apply(i, h, ctx);
+        List<Tensor> mine = Torch.scopedAll(() -> {
+            List<Tensor> out = new ArrayList<>();
+            Tensor x = h;
+            for (int i = 0; i < resnets.size(); i++) {
+                x = resnets.get(i).forward(x, temb);
+                if (attentions != null) {
+                    x = attentions.apply(i, x, ctx);
+                }
+                out.add(x);
             }
-            skips.add(h);
-        }
-        if (downsamplers != null) {
-            h = downsamplers.get(0).forward(h);
-            skips.add(h);
-        }
-        return h;
+            if (downsamplers != null) {
+                out.add(downsamplers.get(0).forward(x));
+            }
+            return out;
+        });
+        skips.addAll(mine);
+        return mine.get(mine.size() - 1);
     }
 
     /** Number of skip tensors this block appends. */

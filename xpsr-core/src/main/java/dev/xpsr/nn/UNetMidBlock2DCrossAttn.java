@@ -1,5 +1,6 @@
 package dev.xpsr.nn;
 
+import dev.xpsr.torch.Torch;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -20,11 +21,13 @@ public class UNetMidBlock2DCrossAttn extends Module {
     }
 
     public Tensor forward(Tensor h, Tensor temb, TextContext ctx) {
-        h = resnets.get(0).forward(h, temb);
-        for (int i = 0; i < attentions.size(); i++) {
-            h = attentions.apply(i, h, ctx);
-            h = resnets.get(i + 1).forward(h, temb);
-        }
-        return h;
+        return Torch.scoped(() -> {
+            Tensor x = resnets.get(0).forward(h, temb);
+            for (int i = 0; i < attentions.size(); i++) {
+                x = attentions.apply(i, x, ctx);
+                x = resnets.get(i + 1).forward(x, temb);
+            }
+            return x;
+        });
     }
 }

@@ -52,6 +52,12 @@ public class UpBlock2D extends Module {
      */
     public Tensor forward(Tensor h, Tensor temb, TextContext ctx, List<Tensor> skips, List<Tensor> residuals,
                           long[] upsampleSize) {
+        // one scope for the block: only its output outlives the call
+        return Torch.scoped(() -> run(h, temb, ctx, skips, residuals, upsampleSize));
+    }
+
+    private Tensor run(Tensor h, Tensor temb, TextContext ctx, List<Tensor> skips, List<Tensor> residuals,
+                       long[] upsampleSize) {
         for (int i = 0; i < resnets.size(); i++) {
             Tensor skip = skips.get(skips.size() - 1 - i);
             h = resnets.get(i).forward(Torch.cat(1, h, skip), temb);

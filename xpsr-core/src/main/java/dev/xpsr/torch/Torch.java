@@ -22,6 +22,7 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
@@ -550,13 +551,24 @@ public final class Torch {
      * needs on its own).
      */
     public static Tensor scoped(Supplier<Tensor> body) {
+        return scopedAll(() -> List.of(body.get())).get(0);
+    }
+
+    /**
+     * {@link #scoped} for a body with several results (a down block's skip tensors, a network's side outputs):
+     * every tensor of the returned list survives into the caller's scope, everything else the body allocated is
+     * freed on return.
+     */
+    public static List<Tensor> scopedAll(Supplier<List<Tensor>> body) {
         PointerScope outer = PointerScope.getInnerScope();
         try (PointerScope inner = new PointerScope()) {
-            Tensor out = body.get();
-            if (outer != null) {
-                outer.attach(out);
-            } else {
-                out.retainReference();
+            List<Tensor> out = body.get();
+            for (Tensor t : out) {
+                if (outer != null) {
+                    outer.attach(t);
+                } else {
+                    t.retainReference();
+                }
             }
             return out;
         }
