@@ -20,16 +20,16 @@ import java.util.List;
  * <ol>
  *   <li>preprocess the LR image ({@link Preprocess}: ×4 PIL bicubic, shorter side to 512, sides to multiples of 8);</li>
  *   <li>encode the four prompts with CLIP; the guidance batch is [unconditional, conditional];</li>
- *   <li>start latent: (tiled) VAE posterior sample of the control image × scaling factor, noised to the first timestep,
- *       then noised again at {@code added_noise_level} (or pure noise);</li>
+ *   <li>start latent: (tiled) VAE posterior sample of the control image × scaling factor, noised to the first
+ *       timestep, then noised again at {@code added_noise_level} (or pure noise);</li>
  *   <li>for each timestep: ControlNet and UNet on the 2-batch in one forward (tiled with Gaussian weights when the
  *       latent is large), classifier-free guidance, scheduler step;</li>
  *   <li>(tiled) decode, post-process to 8 bit, colour fix against the control image, resize to 4·(w, h).</li>
  * </ol>
  * Every random draw comes from one {@link NoiseSource} in the order {@link GeneratorNoise} documents. After each
  * stage the pipeline tells the models it is {@link XpsrModels#done done} with that stage's networks, so that
- * sequentially resident models hold only one stage's weights at a time. Each step's
- * tensors are freed by a {@link PointerScope}; only the running latent survives from one step to the next.
+ * sequentially resident models hold only one stage's weights at a time. Each stage and each step frees its tensors
+ * on return ({@link PointerScope}); only the running latent survives from one step to the next.
  */
 public final class XpsrPipeline {
     private final XpsrModels models;
