@@ -52,26 +52,30 @@ public class UpBlock2D extends Module {
      */
     public Tensor forward(Tensor h, Tensor temb, TextContext ctx, List<Tensor> skips, List<Tensor> residuals,
                           long[] upsampleSize) {
-        // one scope for the block: only its output outlives the call
-        return Torch.scoped(() -> run(h, temb, ctx, skips, residuals, upsampleSize));
+        // one scope for the block and one per layer: only each layer's output outlives it, only the block's
+        // output outlives the block
+        return Torch.scoped(() -> {
+            Tensor x = h;
+            for (int i = 0; i < resnets.size(); i++) {
+                Tensor in = x;
+                int layer = i;
+                x = Torch.scoped(() -> layer(layer, in, temb, ctx, skips, residuals));
+            }
+            return upsamplers == null ? x : upsamplers.get(0).forward(x, upsampleSize);
+        });
     }
 
-    private Tensor run(Tensor h, Tensor temb, TextContext ctx, List<Tensor> skips, List<Tensor> residuals,
-                       long[] upsampleSize) {
-        for (int i = 0; i < resnets.size(); i++) {
-            Tensor skip = skips.get(skips.size() - 1 - i);
-            h = resnets.get(i).forward(Torch.cat(1, h, skip), temb);
-            if (attentions != null) {
-                h = attentions.apply(i, h, ctx);
-            }
-            if (pixel_attentions != null && residuals != null) {
-                Tensor pixels = Transformer2DModel.toTokens(residuals.get(residuals.size() - 1 - i));
-                h = pixel_attentions.get(i).forward(h, pixels);
-            }
+    /** Layer {@code i}: resnet over [h, skip], then the cross-attention slot and the pixel attention if present. */
+    private Tensor layer(int i, Tensor h, Tensor temb, TextContext ctx, List<Tensor> skips, List<Tensor> residuals) {
+        Tensor skip = skips.get(skips.size() - 1 - i);
+        Tensor x = resnets.get(i).forward(Torch.cat(1, h, skip), temb);
+        if (attentions != null) {
+            x = attentions.apply(i, x, ctx);
         }
-        if (upsamplers != null) {
-            h = upsamplers.get(0).forward(h, upsampleSize);
+        if (pixel_attentions != null && residuals != null) {
+            Tensor pixels = Transformer2DModel.toTokens(residuals.get(residuals.size() - 1 - i));
+            x = pixel_attentions.get(i).forward(x, pixels);
         }
-        return h;
+        return x;
     }
 }
