@@ -22,10 +22,12 @@ import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.Tensor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,10 +36,12 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code xpsr bench}: times full-size networks built from Stable Diffusion 1.5's real configs with random weights,
- * reporting medians over runs and the process's peak resident memory.
+ * reporting medians over runs and the process's peak resident memory; {@code --subject metrics} times the quality
+ * metrics instead, in images per second at 512×512 ({@link MetricsBench}).
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Benchmark full-size networks (SD-1.5 configs, random weights): median time and peak RSS.")
+        description = "Benchmark full-size networks (SD-1.5 configs, random weights): median time and peak RSS; "
+                + "or the quality metrics' images per second at 512x512.")
 public final class BenchCommand implements Callable<Integer> {
     /** What to time. */
     enum Subject {
@@ -46,12 +50,14 @@ public final class BenchCommand implements Callable<Integer> {
         /** one XPSR denoising step: ControlNet + UNet on the guidance batch */
         step,
         /** a whole restoration of a real photo through the pipeline */
-        upscale
+        upscale,
+        /** every quality metric on 512x512 crops of real photos, in images per second */
+        metrics
     }
 
     @Option(names = "--subject", defaultValue = "unet",
-            description = "unet (SD-1.5 UNet forward), step (XPSR ControlNet + UNet) or upscale (whole pipeline) "
-                    + "(default: ${DEFAULT-VALUE}).")
+            description = "unet (SD-1.5 UNet forward), step (XPSR ControlNet + UNet), upscale (whole pipeline) or "
+                    + "metrics (images/s of each quality metric at 512x512) (default: ${DEFAULT-VALUE}).")
     Subject subject;
 
     @Option(names = "--runs", defaultValue = "3", description = "Timed runs (default: ${DEFAULT-VALUE}).")
@@ -90,16 +96,33 @@ public final class BenchCommand implements Callable<Integer> {
                     + "stage's networks loaded) (default: ${DEFAULT-VALUE}).")
     XpsrModels.Residency residency;
 
+    @Option(names = "--metrics", split = ",", paramLabel = "NAME",
+            description = "metrics: only these metrics, comma-separated (default: every metric of xpsr eval).")
+    List<String> metricNames;
+
+    @Option(names = "--images", defaultValue = "4",
+            description = "metrics: 512x512 images scored per pass (default: ${DEFAULT-VALUE}).")
+    int images;
+
+    @Option(names = "--weights", paramLabel = "DIR",
+            description = "metrics: folder of the network metrics' weight files; a network metric without its "
+                    + "files is timed at full size with random weights (default: as xpsr eval).")
+    Path weights;
+
     @Option(names = "--threads", description = "ATen intra-op threads (default: all available cores).")
     Integer threads;
 
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the random weights (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    private final PrintStream out = System.out;
+    @Spec
+    CommandSpec spec;
+
+    private PrintWriter out;
 
     @Override
     public Integer call() throws IOException {
+        out = spec.commandLine().getOut();
         if (runs < 1 || warmup < 0 || batch < 1 || latent < 8 || steps < 1 || inputSize < 8) {
             throw new IllegalArgumentException("--runs, --batch, --steps ≥ 1, --warmup ≥ 0, --latent and --input-size ≥ 8");
         }
@@ -109,6 +132,7 @@ public final class BenchCommand implements Callable<Integer> {
             case unet -> timeUnet();
             case step -> timeStep();
             case upscale -> timeUpscale();
+            case metrics -> timeMetrics();
         };
     }
 
@@ -170,6 +194,12 @@ public final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
+    private int timeMetrics() throws IOException {
+        new MetricsBench(out, this::timed, runs, seed).run(metricNames, images, BundledData.folder(),
+                weights != null ? weights : MetricOptions.defaultWeightsFolder());
+        return 0;
+    }
+
     private RgbImage lowResolutionInput() throws IOException {
         if (input != null) {
             return ImageFiles.read(input);
@@ -197,7 +227,7 @@ public final class BenchCommand implements Callable<Integer> {
                 if (i >= 0) {
                     times[i] = s;
                 }
-                out.printf("%s run %d: %.2f s%n", i < 0 ? "warm-up" : "timed", i < 0 ? i + warmup + 1 : i + 1, s);
+                out.printf("%s run %d: %.3f s%n", i < 0 ? "warm-up" : "timed", i < 0 ? i + warmup + 1 : i + 1, s);
             }
         } catch (Exception e) {
             throw new IllegalStateException(e);

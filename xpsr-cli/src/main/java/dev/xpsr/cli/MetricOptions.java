@@ -178,9 +178,11 @@ public final class MetricOptions {
     }
 
     private Path weightsFolder() {
-        if (weights != null) {
-            return weights;
-        }
+        return weights != null ? weights : defaultWeightsFolder();
+    }
+
+    /** {@code $TORCH_HOME/hub/checkpoints}, else {@code ~/.cache/torch/hub/checkpoints}. */
+    static Path defaultWeightsFolder() {
         String torchHome = System.getenv("TORCH_HOME");
         Path home = torchHome != null && !torchHome.isBlank() ? Path.of(torchHome)
                 : Path.of(System.getProperty("user.home"), ".cache", "torch");

@@ -8,7 +8,9 @@ import org.bytedeco.pytorch.Tensor;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -48,14 +50,52 @@ final class TorchvisionFeatures {
     enum Backbone {
         /** torchvision AlexNet (IMAGENET1K_V1 weights: {@code alexnet-owt-7be5be79.pth}). */
         ALEXNET(new Layer[] {conv(4, 2), RELU, pool(3, 2), conv(1, 2), RELU, pool(3, 2), conv(1, 1), RELU,
-                conv(1, 1), RELU, conv(1, 1), RELU, pool(3, 2)}),
+                conv(1, 1), RELU, conv(1, 1), RELU, pool(3, 2)}, new long[] {64, 192, 384, 256, 256},
+                new long[] {11, 5, 3, 3, 3}),
         /** torchvision VGG16 (IMAGENET1K_V1 weights: {@code vgg16-397923af.pth}). */
-        VGG16(vgg16());
+        VGG16(vgg16(), new long[] {64, 64, 128, 128, 256, 256, 256, 512, 512, 512, 512, 512, 512},
+                new long[] {3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3});
 
         private final Layer[] layers;
+        private final long[] convWidths;
+        private final long[] convKernels;
 
-        Backbone(Layer[] layers) {
+        Backbone(Layer[] layers, long[] convWidths, long[] convKernels) {
             this.layers = layers;
+            this.convWidths = convWidths;
+            this.convKernels = convKernels;
+        }
+
+        /**
+         * The shapes of torchvision's full-size {@code features.N.weight} (out, in, k, k) and {@code features.N.bias}
+         * (out), as its {@code alexnet()} / {@code vgg16()} define them; for random weights of the real size.
+         */
+        Map<String, long[]> torchvisionShapes() {
+            Map<String, long[]> out = new LinkedHashMap<>();
+            long in = 3;
+            int conv = 0;
+            for (int i = 0; i < layers.length; i++) {
+                if (layers[i].kind() == Kind.CONV) {
+                    long width = convWidths[conv];
+                    out.put("features." + i + ".weight", new long[] {width, in, convKernels[conv], convKernels[conv]});
+                    out.put("features." + i + ".bias", new long[] {width});
+                    in = width;
+                    conv++;
+                }
+            }
+            return out;
+        }
+
+        /** Output channels of {@code features[0:to]} of the full-size network. */
+        long torchvisionWidth(int to) {
+            long width = 3;
+            int conv = 0;
+            for (int i = 0; i < to; i++) {
+                if (layers[i].kind() == Kind.CONV) {
+                    width = convWidths[conv++];
+                }
+            }
+            return width;
         }
 
         Layer layer(int index) {

@@ -14,7 +14,6 @@ import dev.xpsr.torch.Placement;
 import dev.xpsr.torch.Torch;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -193,9 +192,9 @@ class ClipIqaTest {
         Map<String, TensorData> sd = new LinkedHashMap<>();
         try (PointerScope scope = new PointerScope()) {
             ClipResNet visual = new ClipResNet(TINY_BLOCKS, TINY_WIDTH, 32, 7);
-            RandomStateDicts.of(visual, seed).forEach((k, v) -> sd.put("visual." + k, v));
+            RandomWeights.stateDict(visual, seed).forEach((k, v) -> sd.put("visual." + k, v));
             ClipTextTower text = new ClipTextTower(49408, 77, 64, TINY_TEXT_LAYERS, 32);
-            sd.putAll(RandomStateDicts.of(text, seed + 1));
+            sd.putAll(RandomWeights.stateDict(text, seed + 1));
             release(visual);
             release(text);
         }
@@ -351,35 +350,5 @@ class ClipIqaTest {
             s += a[i] * b[i];
         }
         return s;
-    }
-
-    /**
-     * Speed of the full-size RN50 with random weights on 512×512 photos; runs only with {@code -Dxpsr.bench=true}.
-     */
-    @Test
-    void fullSizeSpeed(@TempDir Path dir) throws Exception {
-        Assumptions.assumeTrue(Boolean.getBoolean("xpsr.bench"));
-        Map<String, TensorData> sd = new LinkedHashMap<>();
-        ClipResNet visual = new ClipResNet(new int[] {3, 4, 6, 3}, 64, 1024, 7);
-        RandomStateDicts.of(visual, 1).forEach((k, v) -> sd.put("visual." + k, v));
-        release(visual);
-        ClipTextTower text = new ClipTextTower(49408, 77, 512, 12, 1024);
-        sd.putAll(RandomStateDicts.of(text, 2));
-        release(text);
-        sd.put("logit_scale", TensorData.ofFloats(new long[] {}, new float[] {4.6052f}));
-        Path file = dir.resolve("RN50.safetensors");
-        SafetensorsWriter.write(file, sd, null);
-        sd.clear();
-        List<RgbImage> photos = FidTest.photos("opencv_baboon.png", "skimage_astronaut.png", "opencv_chicky_512.png",
-                "opencv_baboon.png");
-        try (WeightOpener.Opened w = WeightOpener.standard().open(file)) {
-            ClipIqa clip = ClipIqa.load(List.of(w), Placement.CPU_FP32);
-            clip.score(photos.get(0), null);
-            long t0 = System.nanoTime();
-            double[] s = clip.scores(photos);
-            double seconds = (System.nanoTime() - t0) / 1e9;
-            LOG.info("CLIP-IQA full-size RN50: {} images of 512x512 in {} s = {} images/s; scores {}", photos.size(),
-                    seconds, photos.size() / seconds, Arrays.toString(s));
-        }
     }
 }

@@ -10,7 +10,6 @@ import dev.xpsr.torch.NativeStartup;
 import dev.xpsr.torch.Placement;
 import dev.xpsr.torch.Torch;
 import org.bytedeco.pytorch.Tensor;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -169,7 +168,7 @@ class FidTest {
 
     @Test
     void checkpointWithClassifierAndCountersLoadsAndAWrongShapeIsNamed(@TempDir Path dir) throws Exception {
-        Map<String, TensorData> sd = withCheckpointExtras(RandomStateDicts.of(new InceptionV3(TINY), 7));
+        Map<String, TensorData> sd = withCheckpointExtras(RandomWeights.stateDict(new InceptionV3(TINY), 7));
         Path file = dir.resolve("pt_inception-2015-12-05-6726825d.safetensors");
         SafetensorsWriter.write(file, sd, null);
         try (WeightOpener.Opened w = WeightOpener.standard().open(file)) {
@@ -329,7 +328,7 @@ class FidTest {
 
     @Test
     void featuresOfPhotosAreFiniteDeterministicAndIndependentOfTheBatch(@TempDir Path dir) throws Exception {
-        Map<String, TensorData> sd = RandomStateDicts.of(new InceptionV3(TINY), 3);
+        Map<String, TensorData> sd = RandomWeights.stateDict(new InceptionV3(TINY), 3);
         Path file = dir.resolve("w.safetensors");
         SafetensorsWriter.write(file, sd, null);
         List<RgbImage> photos = photos("opencv_baboon.png", "skimage_astronaut.png", "opencv_fruits.png",
@@ -360,41 +359,6 @@ class FidTest {
                 }
             }
         }
-    }
-
-    /**
-     * Speed of the full-size network with random weights on 512×512 photos (clean mode, features only); runs only
-     * with {@code -Dxpsr.bench=true}.
-     */
-    @Test
-    void fullSizeSpeed(@TempDir Path dir) throws Exception {
-        Assumptions.assumeTrue(Boolean.getBoolean("xpsr.bench"));
-        Path file = dir.resolve("full.safetensors");
-        SafetensorsWriter.write(file, RandomStateDicts.of(new InceptionV3(1), 9), null);
-        List<RgbImage> photos = photos("opencv_baboon.png", "skimage_astronaut.png", "opencv_chicky_512.png",
-                "skimage_camera.png");
-        try (WeightOpener.Opened w = WeightOpener.standard().open(file)) {
-            Fid fid = Fid.load(List.of(w), FidMode.CLEAN, Placement.CPU_FP32);
-            fid.features(photos.subList(0, 1));
-            long t0 = System.nanoTime();
-            double[][] f = fid.features(photos);
-            double seconds = (System.nanoTime() - t0) / 1e9;
-            assertThat(f[0]).hasSize(2048);
-            LOG.info("FID full-size features: {} images of 512x512 in {} s = {} images/s", photos.size(), seconds,
-                    photos.size() / seconds);
-        }
-        SplittableRandom rng = new SplittableRandom(4);
-        double[][][] sets = new double[2][300][2048];
-        for (double[][] set : sets) {
-            for (double[] row : set) {
-                for (int j = 0; j < row.length; j++) {
-                    row[j] = rng.nextDouble();
-                }
-            }
-        }
-        long t0 = System.nanoTime();
-        double d = FrechetDistance.distance(FrechetDistance.statistics(sets[0]), FrechetDistance.statistics(sets[1]));
-        LOG.info("Frechet distance of two sets of 300 2048-d features: {} in {} s", d, (System.nanoTime() - t0) / 1e9);
     }
 
     static List<RgbImage> photos(String... names) throws Exception {
