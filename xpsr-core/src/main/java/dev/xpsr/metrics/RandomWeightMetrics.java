@@ -39,7 +39,7 @@ public final class RandomWeightMetrics {
             case "lpips-vgg" -> lpips(Backbone.VGG16, Lpips.VGG_SLICES, placement, seed);
             case "dists" -> dists(placement, seed);
             case "musiq" -> Musiq.load(Musiq.Config.koniq(), random(() -> new MusiqNetwork(Musiq.Config.koniq()),
-                    "", seed), placement);
+                    seed), placement);
             case "maniqa" -> maniqa(name, Maniqa.Config.koniq(), placement, seed);
             case "maniqa-pipal" -> maniqa(name, Maniqa.Config.pipal(), placement, seed);
             case "clipiqa" -> clipIqa(placement, seed);
@@ -50,7 +50,7 @@ public final class RandomWeightMetrics {
 
     /** FID (clean mode) with the full-size Inception-v3 and random weights. */
     public static Fid fid(Placement placement, long seed) {
-        return Fid.load(List.of(random(() -> new InceptionV3(1), "", seed)), FidMode.CLEAN, placement);
+        return Fid.load(List.of(random(() -> new InceptionV3(1), seed)), FidMode.CLEAN, placement);
     }
 
     private static Metric lpips(Backbone backbone, int[][] slices, Placement placement, long seed) {
@@ -58,7 +58,7 @@ public final class RandomWeightMetrics {
         for (int k = 0; k < slices.length; k++) {
             shapes.put("lin" + k + ".model.1.weight", new long[] {1, backbone.torchvisionWidth(slices[k][1]), 1, 1});
         }
-        return Lpips.load(backbone, List.of(RandomWeights.source(shapes, seed)), placement);
+        return Lpips.load(backbone, List.of(RandomWeights.ofShapes(shapes, seed)), placement);
     }
 
     private static Metric dists(Placement placement, long seed) {
@@ -69,35 +69,42 @@ public final class RandomWeightMetrics {
         }
         shapes.put("alpha", new long[] {1, total, 1, 1});
         shapes.put("beta", new long[] {1, total, 1, 1});
-        return Dists.load(List.of(RandomWeights.source(shapes, seed)), placement);
+        return Dists.load(List.of(RandomWeights.ofShapes(shapes, seed)), placement);
     }
 
     private static Metric maniqa(String name, Maniqa.Config config, Placement placement, long seed) {
-        return Maniqa.load(name, config, random(() -> new ManiqaNetwork(config), "", seed), Maniqa.PYIQA_SEED,
+        return Maniqa.load(name, config, random(() -> new ManiqaNetwork(config), seed), Maniqa.PYIQA_SEED,
                 placement);
     }
 
     /** CLIP RN50 as OpenAI's {@code RN50.pt} holds it: ResNet (3, 4, 6, 3), width 64, text tower 512 × 12. */
     private static Metric clipIqa(Placement placement, long seed) {
-        Map<String, long[]> shapes = new LinkedHashMap<>();
-        shapes.putAll(shapesOf(() -> new ClipResNet(new int[] {3, 4, 6, 3}, 64, 1024, 7), "visual."));
-        shapes.putAll(shapesOf(() -> new ClipTextTower(49408, 77, 512, 12, 1024), ""));
-        shapes.put("logit_scale", new long[0]);
-        return ClipIqa.load(List.of(RandomWeights.source(shapes, seed)), placement);
+        Map<String, Supplier<Module>> templates = new LinkedHashMap<>();
+        templates.put("visual.", () -> new ClipResNet(new int[] {3, 4, 6, 3}, 64, 1024, 7));
+        templates.put("", () -> new ClipTextTower(49408, 77, 512, 12, 1024));
+        templates.put("logit_", () -> { // the top-level scalar "logit_scale"
+            Container logit = new Container();
+            logit.addParameter("scale");
+            return logit;
+        });
+        return ClipIqa.load(List.of(random(templates, seed)), placement);
     }
 
-    private static WeightSource random(Supplier<Module> template, String prefix, long seed) {
-        return RandomWeights.source(shapesOf(template, prefix), seed);
+    private static WeightSource random(Supplier<Module> template, long seed) {
+        return random(Map.of("", template), seed);
     }
 
-    /** The state-dict shapes of a network built only to read them (its own weights are freed at once). */
-    private static Map<String, long[]> shapesOf(Supplier<Module> template, String prefix) {
-        Map<String, long[]> out = new LinkedHashMap<>();
+    /**
+     * Random weights for networks built only to read their state dicts (keys under the map's prefixes); the
+     * networks' own weights are freed at once.
+     */
+    private static WeightSource random(Map<String, Supplier<Module>> templates, long seed) {
         try (PointerScope scope = new PointerScope()) {
-            Module m = template.get();
-            RandomWeights.shapes(m).forEach((k, v) -> out.put(prefix + k, v));
-            m.releaseWeights();
+            Map<String, Module> built = new LinkedHashMap<>();
+            templates.forEach((prefix, t) -> built.put(prefix, t.get()));
+            WeightSource source = RandomWeights.ofModules(built, seed);
+            built.values().forEach(Module::releaseWeights);
+            return source;
         }
-        return out;
     }
 }

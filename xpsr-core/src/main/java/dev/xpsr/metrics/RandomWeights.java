@@ -7,6 +7,7 @@ import dev.xpsr.nn.Module;
 import dev.xpsr.nn.WeightSource;
 import dev.xpsr.torch.Torch;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch.ScalarType;
 
 import java.nio.ByteBuffer;
 import java.util.Arrays;
@@ -23,37 +24,53 @@ import java.util.SplittableRandom;
  * biases and means, norm scales around 1.
  *
  * <p>Each tensor is drawn from its own generator, seeded by the seed and the tensor's name, so a tensor's values
- * do not depend on which other tensors exist or in which order they are read. {@link #source} draws a tensor only
+ * do not depend on which other tensors exist or in which order they are read. A weight source draws a tensor only
  * when a loader reads it, so a full-size network's random weights are never all held in Java memory at once.
+ * Integer entries of a module (index tables) keep the module's own values.
  */
 public final class RandomWeights {
     private RandomWeights() {
     }
 
-    /** The state-dict keys of {@code model} with their shapes, in state-dict order. */
-    public static Map<String, long[]> shapes(Module model) {
-        Map<String, long[]> out = new LinkedHashMap<>();
-        for (Map.Entry<String, Tensor> e : model.stateDict().entrySet()) {
-            out.put(e.getKey(), Torch.shape(e.getValue()));
-        }
+    /**
+     * A random float32 tensor per floating-point state-dict entry of {@code model}, shaped as the model's; integer
+     * entries (index tables such as a Swin's {@code relative_position_index}) keep the model's values, which random
+     * numbers would make out of range.
+     */
+    public static Map<String, TensorData> stateDict(Module model, long seed) {
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        Map<String, TensorData> out = new LinkedHashMap<>();
+        collect("", model, shapes, out);
+        shapes.forEach((key, shape) -> out.put(key, tensor(key, shape, seed)));
         return out;
     }
 
-    /** A random tensor per state-dict key of {@code model}, shaped as the model's. */
-    public static Map<String, TensorData> stateDict(Module model, long seed) {
-        Map<String, TensorData> out = new LinkedHashMap<>();
-        shapes(model).forEach((key, shape) -> out.put(key, tensor(key, shape, seed)));
-        return out;
+    /**
+     * A weight source over the state dicts of several modules, each key under its module's prefix (e.g.
+     * {@code visual.} for an image tower, {@code ""} for a text tower): random float32 tensors for the floating-point
+     * entries, drawn when read, and the modules' own values for the integer entries, copied now. The modules are
+     * not needed afterwards: their weights may be freed.
+     */
+    public static WeightSource ofModules(Map<String, ? extends Module> prefixed, long seed) {
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        Map<String, TensorData> kept = new LinkedHashMap<>();
+        prefixed.forEach((prefix, model) -> collect(prefix, model, shapes, kept));
+        return source(shapes, kept, seed);
     }
 
     /**
      * A weight source holding a random float32 tensor per key of {@code shapes}, drawn when read; it describes
      * itself as {@code random weights (seed N)}.
      */
-    public static WeightSource source(Map<String, long[]> shapes, long seed) {
+    public static WeightSource ofShapes(Map<String, long[]> shapes, long seed) {
+        return source(shapes, Map.of(), seed);
+    }
+
+    private static WeightSource source(Map<String, long[]> shapes, Map<String, TensorData> kept, long seed) {
         Map<String, TensorInfo> infos = new LinkedHashMap<>();
         shapes.forEach((key, shape) -> infos.put(key, new TensorInfo(key, DType.F32, shape, 0,
-                4 * count(key, shape))));
+                4L * count(key, shape))));
+        kept.forEach((key, t) -> infos.put(key, new TensorInfo(key, t.dtype(), t.shape(), 0, t.byteLength())));
         Set<String> keys = Collections.unmodifiableSet(infos.keySet());
         String description = "random weights (seed " + seed + ")";
         return new WeightSource() {
@@ -74,9 +91,34 @@ public final class RandomWeights {
             }
 
             public ByteBuffer data(String key) {
-                return tensor(key, info(key).shape(), seed).bytes();
+                TensorData t = kept.get(key);
+                return t != null ? t.bytes() : tensor(key, info(key).shape(), seed).bytes();
             }
         };
+    }
+
+    /** The floating-point entries' shapes into {@code shapes}, the integer entries' values into {@code kept}. */
+    private static void collect(String prefix, Module model, Map<String, long[]> shapes, Map<String, TensorData> kept) {
+        for (Map.Entry<String, Tensor> e : model.stateDict().entrySet()) {
+            Tensor t = e.getValue();
+            long[] shape = Torch.shape(t);
+            if (t.is_floating_point()) {
+                shapes.put(prefix + e.getKey(), shape);
+            } else {
+                kept.put(prefix + e.getKey(), TensorData.ofBytes(dtype(t), shape, Torch.toBytes(t)));
+            }
+        }
+    }
+
+    /** By value: the enum constants JavaCPP returns from {@code scalar_type()} are not the canonical instances. */
+    private static DType dtype(Tensor t) {
+        ScalarType type = t.scalar_type();
+        for (DType d : DType.values()) {
+            if (Torch.scalarType(d).value == type.value) {
+                return d;
+            }
+        }
+        throw new IllegalArgumentException("no safetensors dtype for " + type);
     }
 
     /** The random float32 tensor called {@code key} of {@code shape} for {@code seed}. */
