@@ -113,7 +113,7 @@ final class MetricsBench {
         double distance = timed.applyAsDouble(() -> FrechetDistance.distance(FrechetDistance.statistics(features[0]),
                 FrechetDistance.statistics(features[1])));
         out.printf(Locale.ROOT, "%s distance: %.3f s per distance (two sets of %d %d-d features: statistics and "
-                + "Frechet distance, median of %d runs)%n", fid.name(), distance, images.size(), d, runs);
+                + "Fréchet distance, median of %d runs)%n", fid.name(), distance, images.size(), d, runs);
     }
 
     /** The metric from its files, else from {@code random} when not null, else null after saying why. */
@@ -145,8 +145,14 @@ final class MetricsBench {
     }
 
     private void report(String name, String description, int count, double seconds) {
-        out.printf(Locale.ROOT, "%s: %.2f images/s (%d images in %.3f s, median of %d runs); %s%n", name,
-                count / seconds, count, seconds, runs, description);
+        out.printf(Locale.ROOT, "%s: %s images/s (%d images in %.3f s, median of %d runs); %s%n", name,
+                rate(count / seconds), count, seconds, runs, description);
+    }
+
+    /** Three significant digits or more, without an exponent. */
+    private static String rate(double perSecond) {
+        int decimals = perSecond >= 100 ? 0 : Math.max(2, 2 - (int) Math.floor(Math.log10(perSecond)));
+        return String.format(Locale.ROOT, "%." + Math.min(decimals, 9) + "f", perSecond);
     }
 
     private static Set<String> wanted(MetricRegistry registry, List<String> names) {
