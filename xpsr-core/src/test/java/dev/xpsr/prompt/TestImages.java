@@ -22,7 +22,7 @@ import java.util.Random;
  * Test photos and known degradations in plain Java: the real photos of {@code fixtures/data/images/hr} shrunk to
  * test size, Gaussian blur, additive Gaussian noise, JPEG through ImageIO's encoder, and box down/up-scaling.
  */
-final class TestImages {
+public final class TestImages {
     static final int SIDE = 256;
 
     private TestImages() {
@@ -45,7 +45,7 @@ final class TestImages {
     }
 
     /** Mean of each factor × factor block (what an area resize does for integer factors). */
-    static RgbImage boxDownscale(RgbImage in, int factor) {
+    public static RgbImage boxDownscale(RgbImage in, int factor) {
         int w = in.width() / factor;
         int h = in.height() / factor;
         byte[] src = in.toHwcBytes();

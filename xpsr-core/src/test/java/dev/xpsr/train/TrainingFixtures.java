@@ -5,6 +5,7 @@ import dev.xpsr.degrade.TrainingPairMaker;
 import dev.xpsr.io.ImageFiles;
 import dev.xpsr.io.RgbImage;
 import dev.xpsr.prompt.PromptKind;
+import dev.xpsr.prompt.TestImages;
 import dev.xpsr.testing.TinyXpsrModels;
 
 import java.io.IOException;
@@ -72,25 +73,7 @@ final class TrainingFixtures {
 
     /** Box-shrinks by the largest integer factor keeping the shorter side at least {@code side}. */
     static RgbImage shrink(RgbImage in, int side) {
-        int f = Math.max(1, Math.min(in.width(), in.height()) / side);
-        int w = in.width() / f;
-        int h = in.height() / f;
-        byte[] src = in.toHwcBytes();
-        byte[] out = new byte[w * h * 3];
-        for (int y = 0; y < h; y++) {
-            for (int x = 0; x < w; x++) {
-                for (int c = 0; c < 3; c++) {
-                    int sum = 0;
-                    for (int dy = 0; dy < f; dy++) {
-                        for (int dx = 0; dx < f; dx++) {
-                            sum += src[((y * f + dy) * in.width() + x * f + dx) * 3 + c] & 0xFF;
-                        }
-                    }
-                    out[(y * w + x) * 3 + c] = (byte) Math.round(sum / (double) (f * f));
-                }
-            }
-        }
-        return RgbImage.of(w, h, out);
+        return TestImages.boxDownscale(in, Math.max(1, Math.min(in.width(), in.height()) / side));
     }
 
     private static void prompt(Path set, PromptKind kind, String name, String text) throws IOException {
