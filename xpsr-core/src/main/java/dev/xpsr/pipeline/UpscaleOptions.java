@@ -1,114 +1,291 @@
 package dev.xpsr.pipeline;
 
+import dev.xpsr.scheduler.Sampler;
+
 import java.util.Locale;
+import java.util.Objects;
 
 /**
- * The settings of one restoration, with XPSR's inference defaults ({@code configs/xpsr_test.yaml} and
- * {@code test.py}): 20 DDPM steps, guidance 4.5 (the paper's 5.5 is an option), conditioning scale 1,
- * start from the noised LR latent re-noised at level 800, AdaIN colour fix, process size 512, ×4, latent tiles
- * of 320 with overlap 8 above that size, and the VAE tiled as {@code test.py} installs it (encoder tiles of 1024
- * pixels, decoder tiles of 224 latent pixels, GroupNorm statistics shared across tiles).
- *
- * @param steps             denoising steps
- * @param guidance          classifier-free guidance scale
- * @param conditioningScale ControlNet residual multiplier
- * @param addedNoiseLevel   timestep at which the noised LR latent is noised again ({@code added_noise_level})
- * @param startFromNoise    start from pure noise instead of the LR latent ({@code init_latent_with_noise})
- * @param sampler           {@code ddpm}, {@code ddim} or {@code unipc}
- * @param colorFix          colour correction of the output against the upscaled LR
- * @param upscale           scale factor
- * @param processSize       the shorter side is raised to this before diffusion
- * @param latentTileSize    latent tile side; tiling is used when h·w exceeds its square
- * @param latentTileOverlap overlap of neighbouring latent tiles
- * @param seed              seed of the one generator every random draw comes from
- * @param vaeTiles          tiling of the VAE encoder and decoder ({@link TiledVae.Options#UNTILED} for none)
+ * The settings of one restoration, immutable, built by {@link #builder()} (or changed through {@link #toBuilder()})
+ * with XPSR's inference defaults ({@code configs/xpsr_test.yaml} and {@code test.py}): 20 DDPM steps, guidance 4.5
+ * (the paper's 5.5 is an option), conditioning scale 1, start from the noised LR latent re-noised at level 800,
+ * AdaIN colour fix, process size 512, ×4, latent tiles of 320 with overlap 8 above that size, and the VAE tiled as
+ * {@code test.py} installs it (encoder tiles of 1024 pixels, decoder tiles of 224 latent pixels, GroupNorm
+ * statistics shared across tiles). {@link Settings#build} checks every value and names the field and its allowed
+ * range when one is out of it.
  */
-public record UpscaleOptions(int steps, double guidance, double conditioningScale, int addedNoiseLevel,
-                             boolean startFromNoise, String sampler, ColorFixMode colorFix, int upscale,
-                             int processSize, int latentTileSize, int latentTileOverlap, long seed,
-                             TiledVae.Options vaeTiles) {
-
+public final class UpscaleOptions {
     /** XPSR's released inference settings. */
-    public static final UpscaleOptions DEFAULTS = new UpscaleOptions(20, 4.5, 1.0, 800, false, "ddpm",
-            ColorFixMode.ADAIN, 4, 512, 320, 8, 42, TiledVae.Options.XPSR);
+    public static final UpscaleOptions DEFAULTS = builder().build();
 
     /** The guidance scale the paper states (the code uses {@link #DEFAULTS}' 4.5). */
     public static final double PAPER_GUIDANCE = 5.5;
 
-    public UpscaleOptions {
-        require(steps >= 1 && steps <= 1000, "steps", steps, "between 1 and 1000");
-        require(guidance >= 0, "guidance", guidance, "at least 0");
-        require(conditioningScale >= 0, "conditioning scale", conditioningScale, "at least 0");
-        require(addedNoiseLevel >= 0 && addedNoiseLevel < 1000, "added noise level", addedNoiseLevel, "in [0, 999]");
-        sampler = sampler.toLowerCase(Locale.ROOT);
-        require(sampler.equals("ddpm") || sampler.equals("ddim") || sampler.equals("unipc"), "sampler", sampler,
-                "ddpm, ddim or unipc");
-        require(upscale >= 1, "upscale", upscale, "at least 1");
-        require(processSize >= 8, "process size", processSize, "at least 8");
-        require(latentTileSize >= 8, "latent tile size", latentTileSize, "at least 8");
-        require(latentTileOverlap >= 0 && latentTileOverlap < latentTileSize, "latent tile overlap",
-                latentTileOverlap, "in [0, tile size)");
-        java.util.Objects.requireNonNull(vaeTiles, "vaeTiles");
+    private final int steps;
+    private final double guidance;
+    private final double conditioningScale;
+    private final int addedNoiseLevel;
+    private final boolean startFromNoise;
+    private final Sampler sampler;
+    private final ColorFixMode colorFix;
+    private final int upscale;
+    private final int processSize;
+    private final int latentTileSize;
+    private final int latentTileOverlap;
+    private final long seed;
+    private final TiledVae.Options vaeTiles;
+
+    private UpscaleOptions(Settings<?> s) {
+        require(s.steps >= 1 && s.steps <= 1000, "steps", s.steps, "between 1 and 1000");
+        require(s.guidance >= 0 && Double.isFinite(s.guidance), "guidance", s.guidance, "a finite number >= 0");
+        require(s.conditioningScale >= 0 && Double.isFinite(s.conditioningScale), "conditioningScale",
+                s.conditioningScale, "a finite number >= 0");
+        require(s.addedNoiseLevel >= 0 && s.addedNoiseLevel < 1000, "addedNoiseLevel", s.addedNoiseLevel,
+                "in [0, 999]");
+        require(s.upscale >= 1, "upscale", s.upscale, "at least 1");
+        require(s.processSize >= 8, "processSize", s.processSize, "at least 8");
+        require(s.latentTileSize >= 8, "latentTileSize", s.latentTileSize, "at least 8");
+        require(s.latentTileOverlap >= 0 && s.latentTileOverlap < s.latentTileSize, "latentTileOverlap",
+                s.latentTileOverlap, "in [0, latentTileSize)");
+        this.steps = s.steps;
+        this.guidance = s.guidance;
+        this.conditioningScale = s.conditioningScale;
+        this.addedNoiseLevel = s.addedNoiseLevel;
+        this.startFromNoise = s.startFromNoise;
+        this.sampler = Objects.requireNonNull(s.sampler, "sampler");
+        this.colorFix = Objects.requireNonNull(s.colorFix, "colorFix");
+        this.upscale = s.upscale;
+        this.processSize = s.processSize;
+        this.latentTileSize = s.latentTileSize;
+        this.latentTileOverlap = s.latentTileOverlap;
+        this.seed = s.seed;
+        this.vaeTiles = Objects.requireNonNull(s.vaeTiles, "vaeTiles");
     }
 
-    public UpscaleOptions withSteps(int v) {
-        return new UpscaleOptions(v, guidance, conditioningScale, addedNoiseLevel, startFromNoise, sampler, colorFix,
-                upscale, processSize, latentTileSize, latentTileOverlap, seed, vaeTiles);
+    /** A builder holding {@link #DEFAULTS}. */
+    public static Builder builder() {
+        return new Builder();
     }
 
-    public UpscaleOptions withGuidance(double v) {
-        return new UpscaleOptions(steps, v, conditioningScale, addedNoiseLevel, startFromNoise, sampler, colorFix,
-                upscale, processSize, latentTileSize, latentTileOverlap, seed, vaeTiles);
+    /** A builder holding these settings. */
+    public Builder toBuilder() {
+        return new Builder().from(this);
     }
 
-    public UpscaleOptions withConditioningScale(double v) {
-        return new UpscaleOptions(steps, guidance, v, addedNoiseLevel, startFromNoise, sampler, colorFix, upscale,
+    /** Denoising steps. */
+    public int steps() {
+        return steps;
+    }
+
+    /** Classifier-free guidance scale. */
+    public double guidance() {
+        return guidance;
+    }
+
+    /** ControlNet residual multiplier. */
+    public double conditioningScale() {
+        return conditioningScale;
+    }
+
+    /** Timestep at which the noised LR latent is noised again ({@code added_noise_level}). */
+    public int addedNoiseLevel() {
+        return addedNoiseLevel;
+    }
+
+    /** Start from pure noise instead of the LR latent ({@code init_latent_with_noise}). */
+    public boolean startFromNoise() {
+        return startFromNoise;
+    }
+
+    public Sampler sampler() {
+        return sampler;
+    }
+
+    /** Colour correction of the output against the upscaled LR. */
+    public ColorFixMode colorFix() {
+        return colorFix;
+    }
+
+    /** Scale factor. */
+    public int upscale() {
+        return upscale;
+    }
+
+    /** The shorter side is raised to this before diffusion. */
+    public int processSize() {
+        return processSize;
+    }
+
+    /** Latent tile side; tiling is used when h·w exceeds its square. */
+    public int latentTileSize() {
+        return latentTileSize;
+    }
+
+    /** Overlap of neighbouring latent tiles. */
+    public int latentTileOverlap() {
+        return latentTileOverlap;
+    }
+
+    /** Seed of the one generator every random draw comes from. */
+    public long seed() {
+        return seed;
+    }
+
+    /** Tiling of the VAE encoder and decoder ({@link TiledVae.Options#UNTILED} for none). */
+    public TiledVae.Options vaeTiles() {
+        return vaeTiles;
+    }
+
+    /** Every setting as {@code name=value}, in a stable order: recorded in outputs to reproduce them. */
+    @Override
+    public String toString() {
+        return String.format(Locale.ROOT, "steps=%d, guidance=%s, conditioningScale=%s, addedNoiseLevel=%d, "
+                        + "startFromNoise=%s, sampler=%s, colorFix=%s, upscale=%d, processSize=%d, latentTileSize=%d, "
+                        + "latentTileOverlap=%d, seed=%d, vaeTiles=%s", steps, guidance, conditioningScale,
+                addedNoiseLevel, startFromNoise, sampler.id(), colorFix.name().toLowerCase(Locale.ROOT), upscale,
                 processSize, latentTileSize, latentTileOverlap, seed, vaeTiles);
     }
 
-    public UpscaleOptions withAddedNoiseLevel(int v) {
-        return new UpscaleOptions(steps, guidance, conditioningScale, v, startFromNoise, sampler, colorFix, upscale,
-                processSize, latentTileSize, latentTileOverlap, seed, vaeTiles);
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof UpscaleOptions other && toString().equals(other.toString());
     }
 
-    public UpscaleOptions withStartFromNoise(boolean v) {
-        return new UpscaleOptions(steps, guidance, conditioningScale, addedNoiseLevel, v, sampler, colorFix, upscale,
-                processSize, latentTileSize, latentTileOverlap, seed, vaeTiles);
+    @Override
+    public int hashCode() {
+        return toString().hashCode();
     }
 
-    public UpscaleOptions withSampler(String v) {
-        return new UpscaleOptions(steps, guidance, conditioningScale, addedNoiseLevel, startFromNoise, v, colorFix,
-                upscale, processSize, latentTileSize, latentTileOverlap, seed, vaeTiles);
-    }
-
-    public UpscaleOptions withColorFix(ColorFixMode v) {
-        return new UpscaleOptions(steps, guidance, conditioningScale, addedNoiseLevel, startFromNoise, sampler, v,
-                upscale, processSize, latentTileSize, latentTileOverlap, seed, vaeTiles);
-    }
-
-    public UpscaleOptions withProcessSize(int v) {
-        return new UpscaleOptions(steps, guidance, conditioningScale, addedNoiseLevel, startFromNoise, sampler,
-                colorFix, upscale, v, latentTileSize, latentTileOverlap, seed, vaeTiles);
-    }
-
-    public UpscaleOptions withLatentTiles(int size, int overlap) {
-        return new UpscaleOptions(steps, guidance, conditioningScale, addedNoiseLevel, startFromNoise, sampler,
-                colorFix, upscale, processSize, size, overlap, seed, vaeTiles);
-    }
-
-    public UpscaleOptions withSeed(long v) {
-        return new UpscaleOptions(steps, guidance, conditioningScale, addedNoiseLevel, startFromNoise, sampler,
-                colorFix, upscale, processSize, latentTileSize, latentTileOverlap, v, vaeTiles);
-    }
-
-    public UpscaleOptions withVaeTiles(TiledVae.Options v) {
-        return new UpscaleOptions(steps, guidance, conditioningScale, addedNoiseLevel, startFromNoise, sampler,
-                colorFix, upscale, processSize, latentTileSize, latentTileOverlap, seed, v);
-    }
-
-    private static void require(boolean ok, String what, Object value, String expected) {
+    private static void require(boolean ok, String field, Object value, String expected) {
         if (!ok) {
-            throw new IllegalArgumentException(what + " must be " + expected + ", got " + value);
+            throw new IllegalArgumentException(field + " must be " + expected + ", got " + value);
+        }
+    }
+
+    /**
+     * The setters of every option, shared by {@link Builder} and the builders of requests that carry options
+     * (the type parameter is the concrete builder, so chained calls keep its type).
+     */
+    public abstract static class Settings<B extends Settings<B>> {
+        private int steps = 20;
+        private double guidance = 4.5;
+        private double conditioningScale = 1.0;
+        private int addedNoiseLevel = 800;
+        private boolean startFromNoise;
+        private Sampler sampler = Sampler.DDPM;
+        private ColorFixMode colorFix = ColorFixMode.ADAIN;
+        private int upscale = 4;
+        private int processSize = 512;
+        private int latentTileSize = 320;
+        private int latentTileOverlap = 8;
+        private long seed = 42;
+        private TiledVae.Options vaeTiles = TiledVae.Options.XPSR;
+
+        protected abstract B self();
+
+        /** Copies every setting of {@code o}. */
+        public B from(UpscaleOptions o) {
+            steps = o.steps;
+            guidance = o.guidance;
+            conditioningScale = o.conditioningScale;
+            addedNoiseLevel = o.addedNoiseLevel;
+            startFromNoise = o.startFromNoise;
+            sampler = o.sampler;
+            colorFix = o.colorFix;
+            upscale = o.upscale;
+            processSize = o.processSize;
+            latentTileSize = o.latentTileSize;
+            latentTileOverlap = o.latentTileOverlap;
+            seed = o.seed;
+            vaeTiles = o.vaeTiles;
+            return self();
+        }
+
+        public B steps(int v) {
+            steps = v;
+            return self();
+        }
+
+        public B guidance(double v) {
+            guidance = v;
+            return self();
+        }
+
+        public B conditioningScale(double v) {
+            conditioningScale = v;
+            return self();
+        }
+
+        public B addedNoiseLevel(int v) {
+            addedNoiseLevel = v;
+            return self();
+        }
+
+        public B startFromNoise(boolean v) {
+            startFromNoise = v;
+            return self();
+        }
+
+        public B sampler(Sampler v) {
+            sampler = v;
+            return self();
+        }
+
+        public B colorFix(ColorFixMode v) {
+            colorFix = v;
+            return self();
+        }
+
+        public B upscale(int v) {
+            upscale = v;
+            return self();
+        }
+
+        public B processSize(int v) {
+            processSize = v;
+            return self();
+        }
+
+        /** Latent tile side and the overlap of neighbouring tiles. */
+        public B latentTiles(int size, int overlap) {
+            latentTileSize = size;
+            latentTileOverlap = overlap;
+            return self();
+        }
+
+        public B seed(long v) {
+            seed = v;
+            return self();
+        }
+
+        public B vaeTiles(TiledVae.Options v) {
+            vaeTiles = v;
+            return self();
+        }
+
+        /**
+         * The options set so far.
+         *
+         * @throws IllegalArgumentException naming the first field out of its range
+         */
+        public UpscaleOptions options() {
+            return new UpscaleOptions(this);
+        }
+    }
+
+    /** Builds {@link UpscaleOptions}. */
+    public static final class Builder extends Settings<Builder> {
+        private Builder() {
+        }
+
+        @Override
+        protected Builder self() {
+            return this;
+        }
+
+        /** @throws IllegalArgumentException naming the first field out of its range */
+        public UpscaleOptions build() {
+            return options();
         }
     }
 }

@@ -1,8 +1,8 @@
 package dev.xpsr.scheduler;
 
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Creates schedulers by kind ({@code "ddpm"}, {@code "ddim"}, {@code "unipc"}) or from a diffusers
@@ -15,7 +15,7 @@ import java.util.Locale;
 public final class Schedulers {
     /** The file name diffusers stores a scheduler config under. */
     public static final String CONFIG_FILE = "scheduler_config.json";
-    private static final List<String> KINDS = List.of("ddpm", "ddim", "unipc");
+    private static final List<String> KINDS = Arrays.stream(Sampler.values()).map(Sampler::id).toList();
 
     private Schedulers() {
     }
@@ -26,14 +26,14 @@ public final class Schedulers {
      * @throws IllegalArgumentException for an unknown kind or an invalid config value
      */
     public static Scheduler create(String kind, SchedulerConfig config) {
-        String k = kind == null ? "" : kind.toLowerCase(Locale.ROOT);
-        return switch (k) {
-            case "ddpm" -> new DDPMScheduler(config);
-            case "ddim" -> new DDIMScheduler(config);
-            case "unipc" -> new UniPCMultistepScheduler(config);
-            default -> throw new IllegalArgumentException("scheduler kind '" + kind + "' is not supported; valid "
+        Sampler sampler;
+        try {
+            sampler = Sampler.parse(kind);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("scheduler kind '" + kind + "' is not supported; valid "
                     + "choices: " + String.join(", ", KINDS));
-        };
+        }
+        return sampler.create(config);
     }
 
     /**

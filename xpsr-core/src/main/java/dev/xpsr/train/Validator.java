@@ -8,6 +8,7 @@ import dev.xpsr.pipeline.UpscaleOptions;
 import dev.xpsr.pipeline.XpsrPipeline;
 import dev.xpsr.prompt.PromptKind;
 import dev.xpsr.prompt.PromptStore;
+import dev.xpsr.scheduler.Sampler;
 import dev.xpsr.torch.NativeStartup;
 
 import java.io.IOException;
@@ -52,10 +53,10 @@ final class Validator {
         Path out = Files.createDirectories(config.outputDir().resolve("validation").resolve("step-" + step));
         XpsrPipeline pipeline = new XpsrPipeline(models.forInference());
         NativeStartup.ensureStarted(threads); // the pipeline sets the core count; keep the run's setting
-        UpscaleOptions options = UpscaleOptions.DEFAULTS.withSampler("unipc")
-                .withSteps(config.validationInferenceSteps()).withGuidance(config.validationGuidanceScale())
-                .withAddedNoiseLevel(config.validationAddedNoiseLevel()).withProcessSize(config.validationProcessSize())
-                .withSeed(config.seed());
+        UpscaleOptions options = UpscaleOptions.builder().sampler(Sampler.UNIPC)
+                .steps(config.validationInferenceSteps()).guidance(config.validationGuidanceScale())
+                .addedNoiseLevel(config.validationAddedNoiseLevel()).processSize(config.validationProcessSize())
+                .seed(config.seed()).build();
         List<Path> written = new ArrayList<>();
         for (Path image : images) {
             String name = PromptStore.nameOf(image);
@@ -63,7 +64,7 @@ final class Validator {
                 RgbImage lr = ImageFiles.read(image);
                 Prompts p = Prompts.xpsr(prompts.read(PromptKind.HIGH_LEVEL, name).orElse(""),
                         prompts.read(PromptKind.LOW_LEVEL, name).orElse(""));
-                RgbImage restored = pipeline.upscale(lr, p, options, XpsrPipeline.StepListener.NONE).image();
+                RgbImage restored = pipeline.upscale(lr, p, options, XpsrPipeline.Observer.NONE).image();
                 Path file = out.resolve(name + ".png");
                 ImageFiles.writePng(file, restored);
                 written.add(file);

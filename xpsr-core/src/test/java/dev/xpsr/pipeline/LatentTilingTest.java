@@ -57,12 +57,12 @@ class LatentTilingTest {
 
     @Test
     void tiledRestorationHasNoSeamsAtTileBorders() {
-        UpscaleOptions base = UpscaleOptions.DEFAULTS.withSteps(2).withProcessSize(160);
-        RgbImage untiled = pipeline.upscale(photo, Prompts.xpsr("fruit", "blurry"), base, XpsrPipeline.StepListener.NONE)
+        UpscaleOptions base = UpscaleOptions.builder().steps(2).processSize(160).build();
+        RgbImage untiled = pipeline.upscale(photo, Prompts.xpsr("fruit", "blurry"), base, XpsrPipeline.Observer.NONE)
                 .beforeColorFix();
-        UpscaleOptions tiledOptions = base.withLatentTiles(12, 4);
+        UpscaleOptions tiledOptions = base.toBuilder().latentTiles(12, 4).build();
         RgbImage tiled = pipeline.upscale(photo, Prompts.xpsr("fruit", "blurry"), tiledOptions,
-                XpsrPipeline.StepListener.NONE).beforeColorFix();
+                XpsrPipeline.Observer.NONE).beforeColorFix();
         int h = untiled.height() / 8;
         int w = untiled.width() / 8;
         List<LatentTiles.Tile> tiles = LatentTiles.grid(h, w, 12, 4);

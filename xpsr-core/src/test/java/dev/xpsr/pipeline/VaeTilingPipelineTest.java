@@ -17,7 +17,7 @@ class VaeTilingPipelineTest {
     static Path tmp;
     static XpsrPipeline pipeline;
     static RgbImage photo;
-    static final UpscaleOptions BASE = UpscaleOptions.DEFAULTS.withSteps(2).withProcessSize(160);
+    static final UpscaleOptions BASE = UpscaleOptions.builder().steps(2).processSize(160).build();
 
     @BeforeAll
     static void load() throws Exception {
@@ -29,8 +29,8 @@ class VaeTilingPipelineTest {
     }
 
     private static RgbImage run(TiledVae.Options tiles) {
-        return pipeline.upscale(photo, Prompts.xpsr("fruit", "blurry"), BASE.withVaeTiles(tiles),
-                XpsrPipeline.StepListener.NONE).beforeColorFix();
+        return pipeline.upscale(photo, Prompts.xpsr("fruit", "blurry"), BASE.toBuilder().vaeTiles(tiles).build(),
+                XpsrPipeline.Observer.NONE).beforeColorFix();
     }
 
     @Test

@@ -136,7 +136,7 @@ class TrainerTest {
         XpsrPipeline pipeline = new XpsrPipeline(models);
         NativeStartup.ensureStarted(1); // the pipeline sets the core count
         RgbImage restored = pipeline.upscale(lr, Prompts.xpsr("a cup of coffee", "blurry"),
-                UpscaleOptions.DEFAULTS.withSteps(2).withProcessSize(64), XpsrPipeline.StepListener.NONE).image();
+                UpscaleOptions.builder().steps(2).processSize(64).build(), XpsrPipeline.Observer.NONE).image();
         assertThat(restored.width()).isEqualTo(4 * lr.width());
         assertThat(restored.height()).isEqualTo(4 * lr.height());
     }
