@@ -54,14 +54,17 @@ public final class RandomXpsrModels {
      * and free each again).
      */
     public static long parameterCount(XpsrModels m) {
-        long n = m.textEncoder().parameterCount();
-        m.done(XpsrModels.Network.TEXT_ENCODER);
-        n += m.vae().parameterCount();
-        m.done(XpsrModels.Network.VAE);
-        n += m.controlNet().parameterCount();
-        m.done(XpsrModels.Network.CONTROLNET);
-        n += m.unet().parameterCount();
-        m.done(XpsrModels.Network.UNET);
+        long n = 0;
+        for (XpsrModels.Network network : XpsrModels.Network.values()) {
+            try (XpsrModels.Lease lease = m.use(network)) {
+                n += switch (network) {
+                    case TEXT_ENCODER -> m.textEncoder().parameterCount();
+                    case VAE -> m.vae().parameterCount();
+                    case CONTROLNET -> m.controlNet().parameterCount();
+                    case UNET -> m.unet().parameterCount();
+                };
+            }
+        }
         return n;
     }
 

@@ -14,6 +14,8 @@ import dev.xpsr.torch.Placement;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.function.Supplier;
 
@@ -22,12 +24,16 @@ import java.util.function.Supplier;
  * and scheduler config; from the XPSR checkpoint folder its ControlNet and UNet.
  *
  * <p>With {@link Residency#RESIDENT} the four networks are loaded once and stay in memory. With
- * {@link Residency#SEQUENTIAL} a network is loaded when the pipeline first asks for it and freed when the
- * pipeline says it is {@link #done done} with it, so only the networks of the running stage occupy memory: the
- * peak is the largest stage (ControlNet + UNet) instead of the sum of all four, at the cost of reloading the
- * weights for every image.
+ * {@link Residency#SEQUENTIAL} a network is loaded when a stage first {@link #use uses} it and freed when the last
+ * stage using it closes its lease, so only the networks of the running stages occupy memory: with one restoration
+ * at a time the peak is the largest stage (ControlNet + UNet) instead of the sum of all four, at the cost of
+ * reloading the weights for every image.
+ *
+ * <p>Thread safety: leases are counted per network, so restorations running at the same time on several threads
+ * never free a network another one is using; the networks themselves are only read during inference.
+ * {@link #close} frees every network (resident ones included); the models cannot be used afterwards.
  */
-public final class XpsrModels {
+public final class XpsrModels implements AutoCloseable {
     /** How the networks stay in memory between the pipeline's stages. */
     public enum Residency {
         /** All networks stay loaded: the fastest for batches, and the choice on a GPU. */
@@ -119,22 +125,58 @@ public final class XpsrModels {
         return residency;
     }
 
+    /** A stage's hold on its networks; closing it lets sequential models free what no other stage holds. */
+    public interface Lease extends AutoCloseable {
+        @Override
+        void close();
+    }
+
     /**
-     * Tells the models the pipeline needs {@code networks} no more for now: with {@link Residency#SEQUENTIAL} their
-     * weights are freed (the next use reloads them); resident models ignore this.
+     * Marks the start of a stage that runs {@code networks}: they are loaded now if they are not, and stay loaded
+     * until the returned lease (and every other lease on them) is closed. Resident models only count the lease.
+     *
+     * @throws IllegalStateException when the models are closed
      */
-    public void done(Network... networks) {
-        if (residency == Residency.RESIDENT) {
-            return;
-        }
-        for (Network n : networks) {
-            switch (n) {
-                case TEXT_ENCODER -> textEncoder.free();
-                case VAE -> vae.free();
-                case CONTROLNET -> controlNet.free();
-                case UNET -> unet.free();
+    public Lease use(Network... networks) {
+        List<Slot<?>> held = new ArrayList<>();
+        try {
+            for (Network n : networks) {
+                Slot<?> slot = slot(n);
+                slot.acquire(placement);
+                held.add(slot);
             }
+        } catch (RuntimeException e) {
+            held.forEach(Slot::release);
+            throw e;
         }
+        return new Lease() {
+            private boolean open = true;
+
+            @Override
+            public synchronized void close() {
+                if (open) {
+                    open = false;
+                    held.forEach(Slot::release);
+                }
+            }
+        };
+    }
+
+    /** Frees every network's weights; later use fails. Idempotent. */
+    @Override
+    public void close() {
+        for (Network n : Network.values()) {
+            slot(n).close();
+        }
+    }
+
+    private Slot<?> slot(Network n) {
+        return switch (n) {
+            case TEXT_ENCODER -> textEncoder;
+            case VAE -> vae;
+            case CONTROLNET -> controlNet;
+            case UNET -> unet;
+        };
     }
 
     /**
@@ -184,10 +226,15 @@ public final class XpsrModels {
                 () -> Pretrained.xpsrControlNet(cn, variant), () -> Pretrained.xpsrUnet(unet, variant), scheduler);
     }
 
-    /** One network: always loaded (resident), or loaded on demand and freed on request. */
+    /**
+     * One network: always loaded (resident), or loaded on first use and freed when its last lease closes
+     * (sequential). Closing frees it for good.
+     */
     private static final class Slot<M extends Module> {
         private final Supplier<M> loader;
         private M module;
+        private int leases;
+        private boolean closed;
 
         private Slot(Supplier<M> loader, M module) {
             this.loader = loader;
@@ -203,6 +250,9 @@ public final class XpsrModels {
         }
 
         synchronized M get(Placement placement) {
+            if (closed) {
+                throw new IllegalStateException("the XPSR models are closed");
+            }
             if (module == null) {
                 M loaded = loader.get();
                 loaded.to(placement);
@@ -211,11 +261,25 @@ public final class XpsrModels {
             return module;
         }
 
-        synchronized void free() {
-            if (loader != null && module != null) {
+        synchronized void acquire(Placement placement) {
+            get(placement);
+            leases++;
+        }
+
+        synchronized void release() {
+            leases--;
+            if (leases == 0 && loader != null && module != null) {
                 module.releaseWeights();
                 module = null;
             }
+        }
+
+        synchronized void close() {
+            if (module != null) {
+                module.releaseWeights();
+                module = null;
+            }
+            closed = true;
         }
     }
 }

@@ -7,13 +7,15 @@ import dev.xpsr.nn.TextContext;
 import dev.xpsr.pipeline.XpsrModels.Network;
 import dev.xpsr.scheduler.NoiseSource;
 import dev.xpsr.scheduler.Scheduler;
-import dev.xpsr.scheduler.Schedulers;
+import dev.xpsr.scheduler.StepOutput;
 import dev.xpsr.torch.NativeStartup;
 import dev.xpsr.torch.Torch;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 
 import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.function.Consumer;
 
 /**
  * XPSR inference ({@code test.py} + {@code pipelines/pipeline_xpsr.py}), one image at a time:
@@ -26,20 +28,64 @@ import java.util.List;
  *       latent is large), classifier-free guidance, scheduler step;</li>
  *   <li>(tiled) decode, post-process to 8 bit, colour fix against the control image, resize to 4·(w, h).</li>
  * </ol>
- * Every random draw comes from one {@link NoiseSource} in the order {@link GeneratorNoise} documents. After each
- * stage the pipeline tells the models it is {@link XpsrModels#done done} with that stage's networks, so that
- * sequentially resident models hold only one stage's weights at a time. Each stage and each step frees its tensors
- * on return ({@link PointerScope}); only the running latent survives from one step to the next.
+ * Every random draw comes from one {@link NoiseSource} in the order {@link GeneratorNoise} documents. Each stage
+ * holds a {@link XpsrModels#use lease} on its networks only while it runs, so that sequentially resident models
+ * hold only the running stage's weights. Each stage and each step frees its tensors on return
+ * ({@link PointerScope}), also when it fails or is cancelled; only the running latent survives from one step to
+ * the next.
+ *
+ * <p>An {@link Observer} is told of each stage and step and asked before each whether to stop: a cancelled
+ * restoration ends with a {@link CancellationException} before the next stage or step starts. A pipeline holds no
+ * state of its own between calls; calls on several threads are safe when their models are.
  */
 public final class XpsrPipeline {
     private final XpsrModels models;
 
-    /** Observes the loop: called after each scheduler step (inside that step's scope). */
-    @FunctionalInterface
-    public interface StepListener {
-        void onStep(int index, int total, long timestep, Tensor guidedNoise, Tensor latents);
+    /** The stages of one restoration, in order. */
+    public enum Stage { PROMPTS, ENCODE, DENOISE, DECODE }
 
-        StepListener NONE = (index, total, timestep, guidedNoise, latents) -> { };
+    /**
+     * One finished denoising step; its tensors live until the step's scope closes (copy what must outlive it).
+     *
+     * @param index             0-based step number
+     * @param total             number of steps
+     * @param timestep          the step's timestep
+     * @param guidedNoise       the guided noise prediction ε̂
+     * @param latents           the latent after the step (x_{t−1})
+     * @param predictedOriginal the scheduler's estimate of the clean latent x̂₀ at this step
+     */
+    public record Step(int index, int total, long timestep, Tensor guidedNoise, Tensor latents,
+                       Tensor predictedOriginal) {
+    }
+
+    /** Watches and steers one restoration. */
+    public interface Observer {
+        /** Observes nothing and never cancels. */
+        Observer NONE = new Observer() {
+        };
+
+        /** Called before each stage starts. */
+        default void stage(Stage stage) {
+        }
+
+        /** Called after each scheduler step, inside that step's scope. */
+        default void step(Step step) {
+        }
+
+        /** Asked before each stage and each step: true stops the restoration with a {@link CancellationException}. */
+        default boolean cancelled() {
+            return false;
+        }
+
+        /** An observer of steps only. */
+        static Observer onStep(Consumer<Step> steps) {
+            return new Observer() {
+                @Override
+                public void step(Step step) {
+                    steps.accept(step);
+                }
+            };
+        }
     }
 
     /** The restored image and the intermediate images. */
@@ -47,7 +93,7 @@ public final class XpsrPipeline {
     }
 
     public XpsrPipeline(XpsrModels models) {
-        NativeStartup.ensureStarted(NativeStartup.threads());
+        NativeStartup.ensureStarted();
         this.models = models;
     }
 
@@ -56,18 +102,18 @@ public final class XpsrPipeline {
     }
 
     /** Restores {@code lr} with the options' seed. */
-    public Result upscale(RgbImage lr, Prompts prompts, UpscaleOptions options, StepListener listener) {
-        return upscale(lr, prompts, options, new GeneratorNoise(options.seed()), listener);
+    public Result upscale(RgbImage lr, Prompts prompts, UpscaleOptions options, Observer observer) {
+        return upscale(lr, prompts, options, new GeneratorNoise(options.seed()), observer);
     }
 
     /** Restores {@code lr} drawing every random tensor from {@code noise}. */
     public Result upscale(RgbImage lr, Prompts prompts, UpscaleOptions options, NoiseSource noise,
-                          StepListener listener) {
+                          Observer observer) {
         Preprocess preprocess = new Preprocess(options.upscale(), options.processSize());
         Preprocess.Prepared prepared = preprocess.prepare(lr);
         RgbImage generated;
         try (AutoCloseable mode = Torch.inferenceMode(); PointerScope scope = new PointerScope()) {
-            generated = generate(prepared.controlImage(), prompts, options, noise, listener);
+            generated = generate(prepared.controlImage(), prompts, options, noise, observer);
         } catch (RuntimeException e) {
             throw e;
         } catch (Exception e) {
@@ -79,20 +125,38 @@ public final class XpsrPipeline {
 
     /** Diffusion on an already preprocessed control image; returns the decoded, post-processed 8-bit image. */
     public RgbImage generate(RgbImage control, Prompts prompts, UpscaleOptions options, NoiseSource drawn,
-                             StepListener listener) {
-        TextContext ctx = encodePrompts(prompts);
-        models.done(Network.TEXT_ENCODER);
+                             Observer observer) {
+        enter(Stage.PROMPTS, observer);
+        TextContext ctx;
+        try (XpsrModels.Lease lease = models.use(Network.TEXT_ENCODER)) {
+            ctx = encodePrompts(prompts);
+        }
         Tensor image = placed(control.toTensor());
         NoiseSource noise = shape -> placed(drawn.next(shape));
-        Scheduler scheduler = Schedulers.create(options.sampler(), models.schedulerConfig());
+        Scheduler scheduler = options.sampler().create(models.schedulerConfig());
         scheduler.setTimesteps(options.steps());
-        Tensor latents = initialLatents(image, scheduler, options, noise);
-        models.done(Network.VAE);
-        latents = denoise(latents, ctx, Torch.cat(0, image, image), scheduler, options, noise, listener);
-        models.done(Network.CONTROLNET, Network.UNET);
-        Tensor decoded = decode(latents, options.vaeTiles());
-        models.done(Network.VAE);
+        enter(Stage.ENCODE, observer);
+        Tensor latents;
+        try (XpsrModels.Lease lease = models.use(Network.VAE)) {
+            latents = initialLatents(image, scheduler, options, noise);
+        }
+        enter(Stage.DENOISE, observer);
+        try (XpsrModels.Lease lease = models.use(Network.CONTROLNET, Network.UNET)) {
+            latents = denoise(latents, ctx, Torch.cat(0, image, image), scheduler, options, noise, observer);
+        }
+        enter(Stage.DECODE, observer);
+        Tensor decoded;
+        try (XpsrModels.Lease lease = models.use(Network.VAE)) {
+            decoded = decode(latents, options.vaeTiles());
+        }
         return RgbImage.fromVaeOutput(decoded.select(0, 0));
+    }
+
+    private static void enter(Stage stage, Observer observer) {
+        if (observer.cancelled()) {
+            throw new CancellationException("restoration cancelled before stage " + stage);
+        }
+        observer.stage(stage);
     }
 
     /** [negative, positive] and [low-level negative, low-level] CLIP embeddings, each (2, 77, D). */
@@ -138,22 +202,35 @@ public final class XpsrPipeline {
         return Torch.mul(z, scheduler.initNoiseSigma());
     }
 
-    /** The denoising loop; returns the final latent (retained beyond the caller's scope). */
+    /**
+     * The denoising loop; returns the final latent (retained beyond the caller's scope). Checks for cancellation
+     * before each step; a failed or cancelled loop leaves nothing retained.
+     */
     public Tensor denoise(Tensor latents, TextContext ctx, Tensor control2, Scheduler scheduler, UpscaleOptions options,
-                          NoiseSource noise, StepListener listener) {
+                          NoiseSource noise, Observer observer) {
         long[] timesteps = scheduler.timesteps();
         Tensor z = latents;
         z.retainReference();
-        for (int i = 0; i < timesteps.length; i++) {
-            try (PointerScope step = new PointerScope()) {
-                long t = timesteps[i];
-                Tensor eps = guidedNoise(z, t, ctx, control2, scheduler, options);
-                Tensor next = scheduler.step(eps, t, z, noise).prevSample();
-                listener.onStep(i, timesteps.length, t, eps, next);
-                next.retainReference();
-                z.releaseReference();
-                z = next;
+        try {
+            for (int i = 0; i < timesteps.length; i++) {
+                if (observer.cancelled()) {
+                    throw new CancellationException("restoration cancelled before step " + (i + 1) + " of "
+                            + timesteps.length);
+                }
+                try (PointerScope step = new PointerScope()) {
+                    long t = timesteps[i];
+                    Tensor eps = guidedNoise(z, t, ctx, control2, scheduler, options);
+                    StepOutput out = scheduler.step(eps, t, z, noise);
+                    Tensor next = out.prevSample();
+                    observer.step(new Step(i, timesteps.length, t, eps, next, out.predOriginalSample()));
+                    next.retainReference();
+                    z.releaseReference();
+                    z = next;
+                }
             }
+        } catch (RuntimeException | Error e) {
+            z.releaseReference();
+            throw e;
         }
         return z;
     }

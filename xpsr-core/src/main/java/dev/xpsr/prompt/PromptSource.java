@@ -11,6 +11,19 @@ import java.util.Optional;
  * thread-safe.
  */
 public interface PromptSource {
+    /** A source that never has a prompt, so the prompt stays empty. */
+    PromptSource NONE = new PromptSource() {
+        @Override
+        public Optional<Prompt> prompt(String name, RgbImage image) {
+            return Optional.empty();
+        }
+
+        @Override
+        public String describe() {
+            return "no source";
+        }
+    };
+
     /**
      * The prompt for the image named {@code name} (file name without extension), or empty when this source has
      * none for it (e.g. no prompt file).

@@ -23,7 +23,7 @@ class XpsrModelsResidencyTest {
     static Path tmp;
     static TinyXpsrModels.Folders folders;
     static RgbImage photo;
-    static final UpscaleOptions OPTIONS = UpscaleOptions.DEFAULTS.withSteps(2).withProcessSize(64);
+    static final UpscaleOptions OPTIONS = UpscaleOptions.builder().steps(2).processSize(64).build();
 
     @BeforeAll
     static void write() throws Exception {
@@ -35,7 +35,7 @@ class XpsrModelsResidencyTest {
 
     private static RgbImage restore(XpsrModels models) {
         return new XpsrPipeline(models).upscale(photo, Prompts.xpsr("fruit", "blurry"), OPTIONS,
-                XpsrPipeline.StepListener.NONE).image();
+                XpsrPipeline.Observer.NONE).image();
     }
 
     @Test
@@ -63,9 +63,15 @@ class XpsrModelsResidencyTest {
                     unetLoads.incrementAndGet();
                     return Pretrained.xpsrUnet(x.resolve("unet"), null);
                 }, r.schedulerConfig());
-        XpsrUNet2DConditionModel first = sequential.unet();
-        assertThat(sequential.unet()).as("kept until done").isSameAs(first);
-        sequential.done(XpsrModels.Network.UNET);
+        XpsrUNet2DConditionModel first;
+        try (XpsrModels.Lease outer = sequential.use(XpsrModels.Network.UNET)) {
+            first = sequential.unet();
+            try (XpsrModels.Lease inner = sequential.use(XpsrModels.Network.UNET)) {
+                assertThat(sequential.unet()).as("one load for both leases").isSameAs(first);
+            }
+            assertThat(sequential.unet()).as("kept while a lease is open").isSameAs(first);
+            assertThat(first.parameterCount()).isPositive();
+        }
         assertThat(first.namedParameters().values()).allSatisfy(t -> assertThat(t.numel()).isZero());
         restore(sequential);
         restore(sequential);
@@ -73,13 +79,17 @@ class XpsrModelsResidencyTest {
     }
 
     @Test
-    void residentModelsIgnoreDone() throws Exception {
+    void residentModelsStayLoadedAfterTheirLeasesAndAreFreedByClose() throws Exception {
         XpsrModels resident = XpsrModels.load(folders.sd15(), folders.xpsr(), null);
         XpsrUNet2DConditionModel unet = resident.unet();
         long n = unet.parameterCount();
-        resident.done(XpsrModels.Network.values());
+        resident.use(XpsrModels.Network.values()).close();
         assertThat(resident.unet()).isSameAs(unet);
         assertThat(unet.parameterCount()).isEqualTo(n);
+        resident.close();
+        assertThat(unet.namedParameters().values()).allSatisfy(t -> assertThat(t.numel()).isZero());
+        assertThatThrownBy(() -> resident.use(XpsrModels.Network.UNET)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("closed");
     }
 
     @Test

@@ -17,7 +17,6 @@ import dev.xpsr.nn.WeightSource;
 import dev.xpsr.scheduler.NoiseSource;
 import dev.xpsr.scheduler.Scheduler;
 import dev.xpsr.scheduler.SchedulerConfig;
-import dev.xpsr.scheduler.Schedulers;
 import dev.xpsr.torch.Torch;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.AfterAll;
@@ -105,8 +104,8 @@ class XpsrPipelineGoldenTest {
     @Test
     void tiledLatentRunMatchesTheReferenceTiledBranch() throws Exception {
         JsonNode tiled = f.json("extra").get("tiled");
-        UpscaleOptions o = options.withLatentTiles(tiled.get("latent_tiled_size").asInt(),
-                tiled.get("latent_tiled_overlap").asInt());
+        UpscaleOptions o = options.toBuilder().latentTiles(tiled.get("latent_tiled_size").asInt(),
+                tiled.get("latent_tiled_overlap").asInt()).build();
         List<RgbImage> out = run(o, "output.tiled.");
         assertImagesClose("tiled pipeline image", out.get(0), image("output.tiled.pipeline_image_u8"));
         RgbImage lr = image("input.lr_u8");
@@ -125,7 +124,7 @@ class XpsrPipelineGoldenTest {
                     prompts.get("negative_prompt").asText(), prompts.get("lowlevel_prompt").asText(),
                     prompts.get("lowlevel_negative_prompt").asText()));
             Tensor image = control().toTensor();
-            Scheduler scheduler = Schedulers.create(o.sampler(), pipeline.models().schedulerConfig());
+            Scheduler scheduler = o.sampler().create(pipeline.models().schedulerConfig());
             scheduler.setTimesteps(o.steps());
             assertThat(Arrays.stream(scheduler.timesteps()).asDoubleStream().toArray())
                     .containsExactly(toDoubles(Torch.toFloats(f.tensor("output.timesteps"))));
@@ -136,13 +135,13 @@ class XpsrPipelineGoldenTest {
             if (prefix.equals("output.")) {
                 checkStepZeroControlNet(z, scheduler.timesteps()[0], ctx, control2, o);
             }
-            Tensor last = pipeline.denoise(z, ctx, control2, scheduler, o, noise, (i, n, t, eps, latents) -> {
-                Tensor expected = f.tensor(prefix + "steps." + i + ".latents");
+            Tensor last = pipeline.denoise(z, ctx, control2, scheduler, o, noise, XpsrPipeline.Observer.onStep(s -> {
+                Tensor expected = f.tensor(prefix + "steps." + s.index() + ".latents");
                 double scale = Math.max(1.0, Torch.toFloats(expected.abs().max())[0]);
-                Golden.assertClose("step " + i + " noise", eps, f.tensor(prefix + "steps." + i + ".noise_pred"),
-                        MODEL_TOL * scale);
-                Golden.assertClose("step " + i + " latents", latents, expected, MODEL_TOL * scale);
-            });
+                Golden.assertClose("step " + s.index() + " noise", s.guidedNoise(),
+                        f.tensor(prefix + "steps." + s.index() + ".noise_pred"), MODEL_TOL * scale);
+                Golden.assertClose("step " + s.index() + " latents", s.latents(), expected, MODEL_TOL * scale);
+            }));
             Tensor decoded = pipeline.decode(last, o.vaeTiles());
             Golden.assertClose("decoded", decoded, f.tensor(prefix + "decoded"), 1e-3);
             return List.of(RgbImage.fromVaeOutput(decoded.select(0, 0)));
@@ -219,13 +218,13 @@ class XpsrPipelineGoldenTest {
     }
 
     private static UpscaleOptions optionsFrom(JsonNode args) {
-        return UpscaleOptions.DEFAULTS.withSteps(args.get("num_inference_steps").asInt())
-                .withGuidance(args.get("guidance_scale").asDouble())
-                .withConditioningScale(args.get("conditioning_scale").asDouble())
-                .withAddedNoiseLevel(args.get("added_noise_level").asInt())
-                .withStartFromNoise(args.get("init_latent_with_noise").asBoolean())
-                .withProcessSize(args.get("process_size").asInt())
-                .withLatentTiles(args.get("latent_tiled_size").asInt(), args.get("latent_tiled_overlap").asInt())
-                .withSeed(args.get("seed").asLong());
+        return UpscaleOptions.builder().steps(args.get("num_inference_steps").asInt())
+                .guidance(args.get("guidance_scale").asDouble())
+                .conditioningScale(args.get("conditioning_scale").asDouble())
+                .addedNoiseLevel(args.get("added_noise_level").asInt())
+                .startFromNoise(args.get("init_latent_with_noise").asBoolean())
+                .processSize(args.get("process_size").asInt())
+                .latentTiles(args.get("latent_tiled_size").asInt(), args.get("latent_tiled_overlap").asInt())
+                .seed(args.get("seed").asLong()).build();
     }
 }
