@@ -1,67 +1,60 @@
-package dev.xpsr.pipeline;
+package dev.xpsr.api;
 
 import dev.xpsr.io.ImageFileException;
 import dev.xpsr.io.ImageFiles;
 import dev.xpsr.io.RgbImage;
+import dev.xpsr.prompt.PromptStore;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 /**
- * Restores a list of image files into an output folder: one bad file is reported and the batch goes on; outputs
- * are PNGs written atomically, carrying the prompts, seed and settings as text chunks. The per-image prompts come
- * from a {@link PromptResolver}.
+ * Restores a list of image files into an output folder with an {@link Upscaler}: one bad file is reported and the
+ * batch goes on; outputs are PNGs written atomically, carrying the method, prompts, seed and settings as text
+ * chunks ({@link UpscaleResult#textChunks()}). Each image's request is built from the image and its name (the file
+ * name without extension, which prompt folders and servers are asked with), then completed by the caller's
+ * template (settings, prompts).
  */
 public final class BatchUpscaler {
-    /** File name extensions read as images. */
-    public static final List<String> IMAGE_EXTENSIONS = List.of("png", "jpg", "jpeg", "bmp", "gif", "tif", "tiff",
-            "webp");
-
-    private final XpsrPipeline pipeline;
-    private final UpscaleOptions options;
-    private final PromptResolver prompts;
+    private final Upscaler upscaler;
+    private final UnaryOperator<UpscaleRequest.Builder> template;
     private final ImageFiles.ReadOptions readOptions;
 
-    /** Chooses the prompts of one image and says where they came from. */
-    @FunctionalInterface
-    public interface PromptResolver {
-        ResolvedPrompts resolve(Path image, RgbImage lr) throws IOException;
-    }
-
-    /** Prompts for one image and a short description of their source (shown to the user). */
-    public record ResolvedPrompts(Prompts prompts, String source) {
-    }
-
     /** One input and what became of it. */
-    public record Outcome(Path input, Path output, Status status, String message, double seconds) {
+    public record Outcome(Path input, Path output, Status status, String message, double seconds,
+                          Optional<UpscaleResult> result) {
     }
 
     public enum Status { WRITTEN, SKIPPED, FAILED }
 
     /** Progress callbacks for a user interface. */
     public interface Listener {
-        default void imageStarted(Path input, int index, int total, ResolvedPrompts prompts) {
+        default void imageStarted(Path input, int index, int total) {
         }
 
-        default void step(int index, int total) {
+        default void progress(Progress progress) {
         }
 
         default void imageFinished(Outcome outcome) {
         }
     }
 
-    public BatchUpscaler(XpsrPipeline pipeline, UpscaleOptions options, PromptResolver prompts,
+    /**
+     * @param template completes each image's request (settings, prompts); it must not replace the listener, which
+     *                 the batch sets to report progress
+     */
+    public BatchUpscaler(Upscaler upscaler, UnaryOperator<UpscaleRequest.Builder> template,
                          ImageFiles.ReadOptions readOptions) {
-        this.pipeline = pipeline;
-        this.options = options;
-        this.prompts = prompts;
+        this.upscaler = upscaler;
+        this.template = template;
         this.readOptions = readOptions;
     }
 
@@ -75,7 +68,7 @@ public final class BatchUpscaler {
         for (Path in : inputs) {
             if (Files.isDirectory(in)) {
                 try (Stream<Path> s = recursive ? Files.walk(in) : Files.list(in)) {
-                    s.filter(Files::isRegularFile).filter(BatchUpscaler::isImageName).sorted().forEach(out::add);
+                    s.filter(Files::isRegularFile).filter(ImageFiles::hasImageName).sorted().forEach(out::add);
                 }
             } else if (Files.exists(in)) {
                 out.add(in);
@@ -104,7 +97,7 @@ public final class BatchUpscaler {
             Path input = inputs.get(i);
             Path output = outputFor(input, roots.get(input), outDir);
             Outcome outcome = skipExisting && Files.exists(output)
-                    ? new Outcome(input, output, Status.SKIPPED, "output exists", 0)
+                    ? new Outcome(input, output, Status.SKIPPED, "output exists", 0, Optional.empty())
                     : restore(input, output, i, inputs.size(), listener);
             outcomes.add(outcome);
             listener.imageFinished(outcome);
@@ -116,40 +109,25 @@ public final class BatchUpscaler {
         long start = System.nanoTime();
         try {
             RgbImage lr = ImageFiles.read(input, readOptions);
-            ResolvedPrompts p = prompts.resolve(input, lr);
-            listener.imageStarted(input, index, total, p);
-            XpsrPipeline.Result result = pipeline.upscale(lr, p.prompts(), options,
-                    (step, steps, t, eps, z) -> listener.step(step, steps));
+            listener.imageStarted(input, index, total);
+            UpscaleRequest request = template.apply(UpscaleRequest.builder(lr).name(PromptStore.nameOf(input)))
+                    .listener(listener::progress).build();
+            UpscaleResult result = upscaler.upscale(request);
             Files.createDirectories(output.getParent());
-            ImageFiles.writePng(output, result.image(), metadata(p));
-            return new Outcome(input, output, Status.WRITTEN, "", seconds(start));
+            ImageFiles.writePng(output, result.image(), result.textChunks());
+            return new Outcome(input, output, Status.WRITTEN, "", seconds(start), Optional.of(result));
+        } catch (CancellationException e) {
+            throw e;
         } catch (ImageFileException e) {
-            return new Outcome(input, output, Status.FAILED, e.getMessage(), seconds(start));
+            return failed(input, output, e.getMessage(), start);
         } catch (IOException | RuntimeException e) {
             String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-            return new Outcome(input, output, Status.FAILED, input + ": " + msg, seconds(start));
+            return failed(input, output, input + ": " + msg, start);
         }
     }
 
-    /** The PNG text chunks: everything needed to reproduce the output. */
-    Map<String, String> metadata(ResolvedPrompts p) {
-        Map<String, String> m = new LinkedHashMap<>();
-        m.put("Software", "xpsr-java");
-        m.put("xpsr:prompt", p.prompts().positive());
-        m.put("xpsr:negative_prompt", p.prompts().negative());
-        m.put("xpsr:lowlevel_prompt", p.prompts().lowlevel());
-        m.put("xpsr:lowlevel_negative_prompt", p.prompts().lowlevelNegative());
-        m.put("xpsr:prompt_source", p.source());
-        m.put("xpsr:seed", Long.toString(options.seed()));
-        m.put("xpsr:settings", options.toString());
-        m.put("xpsr:placement", pipeline.models().placement().toString());
-        return m;
-    }
-
-    private static boolean isImageName(Path p) {
-        String name = p.getFileName().toString().toLowerCase(Locale.ROOT);
-        int dot = name.lastIndexOf('.');
-        return dot > 0 && IMAGE_EXTENSIONS.contains(name.substring(dot + 1));
+    private static Outcome failed(Path input, Path output, String message, long start) {
+        return new Outcome(input, output, Status.FAILED, message, seconds(start), Optional.empty());
     }
 
     private static double seconds(long start) {

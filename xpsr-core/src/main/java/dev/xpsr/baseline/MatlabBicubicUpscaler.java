@@ -14,7 +14,7 @@ import org.bytedeco.pytorch.Tensor;
  * to 0…255 and rounded half away from zero. This is the upsampling behind the published "Bicubic" rows of
  * Set5/Set14 tables (e.g. Set5 butterfly ×4: 22.10 dB PSNR-Y).
  */
-public final class MatlabBicubicUpscaler implements Upscaler {
+public final class MatlabBicubicUpscaler implements BaselineUpscaler {
     private final int scale;
 
     /** @param scale magnification, at least 1 */

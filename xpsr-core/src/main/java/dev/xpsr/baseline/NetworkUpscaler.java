@@ -17,7 +17,7 @@ import java.util.Arrays;
  * (1, 3, s·h, s·w) for an integer s (the {@link #scale()}) and measures its activation bytes per input pixel for
  * memory-bounded tiling. Weights are held for the life of the object.
  */
-public final class NetworkUpscaler implements Upscaler {
+public final class NetworkUpscaler implements BaselineUpscaler {
     private static final int PROBE_SIDE = 8;
 
     private final String name;

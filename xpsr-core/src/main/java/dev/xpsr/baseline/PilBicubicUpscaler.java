@@ -8,7 +8,7 @@ import dev.xpsr.pipeline.PilResize;
  * ({@link PilResize}): Keys' cubic with a = −0.5, 22-bit fixed-point weights, horizontal pass first, each pass
  * rounded to 8 bits. This is the "bicubic" most Python SR scripts produce with PIL.
  */
-public final class PilBicubicUpscaler implements Upscaler {
+public final class PilBicubicUpscaler implements BaselineUpscaler {
     private final int scale;
 
     /** @param scale magnification, at least 1 */

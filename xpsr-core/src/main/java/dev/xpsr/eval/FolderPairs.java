@@ -1,6 +1,6 @@
 package dev.xpsr.eval;
 
-import dev.xpsr.pipeline.BatchUpscaler;
+import dev.xpsr.io.ImageFiles;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -9,7 +9,6 @@ import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
@@ -18,7 +17,7 @@ import java.util.stream.Stream;
 /**
  * Image files of two or three folders matched by name: the path below the folder without its extension (the
  * stem), so {@code hr/0801.png} pairs with {@code sr/0801.jpg} and {@code hr/a/b.png} with {@code sr/a/b.png}.
- * Folders are searched recursively for the extensions of {@link BatchUpscaler#IMAGE_EXTENSIONS}; hidden files
+ * Folders are searched recursively for the extensions of {@link ImageFiles#EXTENSIONS}; hidden files
  * (such as the temporary files of atomic writes) are ignored.
  *
  * @param matches   names found in both the HR and the SR folder, sorted by name
@@ -94,10 +93,7 @@ public record FolderPairs(List<Match> matches, List<Path> onlyHr, List<Path> onl
 
     /** Whether {@code p} looks like an image this project reads: a visible regular file with an image extension. */
     public static boolean isImageFile(Path p) {
-        String file = p.getFileName().toString();
-        int dot = file.lastIndexOf('.');
-        return !file.startsWith(".") && dot > 0 && Files.isRegularFile(p)
-                && BatchUpscaler.IMAGE_EXTENSIONS.contains(file.substring(dot + 1).toLowerCase(Locale.ROOT));
+        return ImageFiles.hasImageName(p) && Files.isRegularFile(p);
     }
 
     /** The relative path with '/' separators and without the extension of its last part. */

@@ -50,6 +50,11 @@ public record Placement(String device, Precision precision) {
         return new Placement(device, Precision.parse(dtype));
     }
 
+    /** "cpu fp32", "cuda:1 bf16": for messages and recorded settings. */
+    public String label() {
+        return device + " " + precision.name().toLowerCase(Locale.ROOT);
+    }
+
     public boolean isCuda() {
         return device.startsWith("cuda");
     }

@@ -1,4 +1,4 @@
-package dev.xpsr.cli;
+package dev.xpsr.util;
 
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -19,16 +19,16 @@ import java.security.CodeSource;
  * A folder counts when it holds {@code MANIFEST.md}. When none is found the plain relative path
  * {@code fixtures/data} is returned, so the error that follows names it.
  */
-final class BundledData {
-    static final String PROPERTY = "xpsr.data";
-    static final String VARIABLE = "XPSR_DATA";
+public final class BundledData {
+    public static final String PROPERTY = "xpsr.data";
+    public static final String VARIABLE = "XPSR_DATA";
     private static final Path RELATIVE = Path.of("fixtures", "data");
 
     private BundledData() {
     }
 
     /** The data folder (see the class comment). */
-    static Path folder() {
+    public static Path folder() {
         String property = System.getProperty(PROPERTY);
         if (property != null && !property.isBlank()) {
             return Path.of(property);
@@ -45,12 +45,12 @@ final class BundledData {
     }
 
     /** The bundled sample photos, {@code <data>/images/hr}. */
-    static Path photos() {
+    public static Path photos() {
         return folder().resolve("images").resolve("hr");
     }
 
     /** The baseline networks, {@code <data>/models}. */
-    static Path models() {
+    public static Path models() {
         return folder().resolve("models");
     }
 

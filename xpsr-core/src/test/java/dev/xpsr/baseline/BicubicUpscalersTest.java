@@ -40,7 +40,7 @@ class BicubicUpscalersTest {
     @Test
     void pillowBicubicIsPillowsResize() throws Exception {
         RgbImage lr = SrMetrics.image("images/sr_pairs/astronaut_LRx4_matlab-bicubic_128.png");
-        Upscaler up = new PilBicubicUpscaler(4);
+        BaselineUpscaler up = new PilBicubicUpscaler(4);
         RgbImage sr = up.upscale(lr);
         assertThat(sr).isEqualTo(PilResize.resize(lr, 512, 512, PilResize.Filter.BICUBIC));
         assertThat(up.name()).isEqualTo("bicubic-pil");
