@@ -1,5 +1,11 @@
 package dev.xpsr.cli;
 
+import dev.xpsr.api.Method;
+import dev.xpsr.api.Progress;
+import dev.xpsr.api.ProgressListener;
+import dev.xpsr.api.UpscaleRequest;
+import dev.xpsr.api.UpscaleResult;
+import dev.xpsr.api.Upscaler;
 import dev.xpsr.io.ImageFiles;
 import dev.xpsr.io.RgbImage;
 import dev.xpsr.model.ControlNetModel;
@@ -7,14 +13,12 @@ import dev.xpsr.model.Sd15Configs;
 import dev.xpsr.model.UNet2DConditionModel;
 import dev.xpsr.nn.Init;
 import dev.xpsr.nn.TextContext;
+import dev.xpsr.pipeline.LatentPreview;
 import dev.xpsr.pipeline.PilResize;
-import dev.xpsr.pipeline.Prompts;
 import dev.xpsr.pipeline.RandomXpsrModels;
-import dev.xpsr.pipeline.UpscaleOptions;
 import dev.xpsr.pipeline.XpsrModels;
-import dev.xpsr.pipeline.XpsrPipeline;
-import dev.xpsr.torch.NativeStartup;
 import dev.xpsr.torch.Torch;
+import dev.xpsr.util.BundledData;
 import dev.xpsr.util.ProcessMemory;
 import dev.xpsr.util.Stopwatch;
 import org.bytedeco.javacpp.PointerScope;
@@ -109,8 +113,8 @@ public final class BenchCommand implements Callable<Integer> {
                     + "files is timed at full size with random weights (default: as xpsr eval).")
     Path weights;
 
-    @Option(names = "--threads", description = "ATen intra-op threads (default: all available cores).")
-    Integer threads;
+    @Mixin
+    ThreadsOption threads;
 
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the random weights (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -126,8 +130,7 @@ public final class BenchCommand implements Callable<Integer> {
         if (runs < 1 || warmup < 0 || batch < 1 || latent < 8 || steps < 1 || inputSize < 8) {
             throw new IllegalArgumentException("--runs, --batch, --steps ≥ 1, --warmup ≥ 0, --latent and --input-size ≥ 8");
         }
-        NativeStartup.ensureStarted(threads == null ? Runtime.getRuntime().availableProcessors() : threads);
-        out.printf("engine: libtorch 2.10 (CPU), %d ATen threads%n", NativeStartup.threads());
+        out.printf("engine: libtorch 2.10 (CPU), %d ATen threads%n", threads.start(1));
         return switch (subject) {
             case unet -> timeUnet();
             case step -> timeStep();
@@ -171,27 +174,43 @@ public final class BenchCommand implements Callable<Integer> {
         XpsrModels m = RandomXpsrModels.create(seed, residency);
         built("XPSR models (text encoder, VAE, ControlNet, UNet), " + residency.name().toLowerCase(Locale.ROOT),
                 RandomXpsrModels.parameterCount(m), t0);
-        XpsrPipeline pipeline = new XpsrPipeline(m);
         RgbImage lr = lowResolutionInput();
-        UpscaleOptions options = UpscaleOptions.DEFAULTS.withSteps(steps).withLatentTiles(tile, 8)
-                .withVaeTiles(vaeTiling.toOptions());
         List<Double> stepTimes = new ArrayList<>();
-        long[] last = {System.nanoTime()};
-        long start = System.nanoTime();
-        XpsrPipeline.Result r = pipeline.upscale(lr, Prompts.xpsr("a photo", "The image is blurry."), options,
-                (i, n, t, eps, z) -> {
-                    long now = System.nanoTime();
-                    stepTimes.add((now - last[0]) / 1e9);
-                    last[0] = now;
-                });
-        double total = (System.nanoTime() - start) / 1e9;
+        long[] last = {0};
+        ProgressListener stepClock = p -> {
+            long now = System.nanoTime();
+            if (p.stage() == Progress.Stage.DENOISE && p.step() > 0) {
+                stepTimes.add((now - last[0]) / 1e9);
+            }
+            last[0] = now;
+        };
+        UpscaleResult r;
+        try (Upscaler upscaler = Upscaler.builder(Method.XPSR).models(m).build()) {
+            r = upscaler.upscale(UpscaleRequest.builder(lr).caption("a photo").lowlevelPrompt("The image is blurry.")
+                    .steps(steps).latentTiles(tile, 8).vaeTiles(vaeTiling.toOptions()).listener(stepClock).build());
+        }
+        double total = r.seconds();
         double perStep = Stopwatch.median(stepTimes.stream().mapToDouble(Double::doubleValue).toArray());
         double fixed = total - stepTimes.stream().mapToDouble(Double::doubleValue).sum();
         out.printf("restored %dx%d -> %dx%d with %d steps in %.1f s: median %.2f s per step, %.1f s outside the loop%n",
                 lr.width(), lr.height(), r.image().width(), r.image().height(), steps, total, perStep, fixed);
         out.printf("estimated 20-step restoration: %.0f s; peak RSS %s%n", fixed + 20 * perStep,
                 ProcessMemory.format(ProcessMemory.peakRssBytes()));
+        out.printf("latent preview (per preview, %dx%d latent): %.3f ms%n", r.image().height() / 8,
+                r.image().width() / 8, previewMillis(r.image().height() / 8, r.image().width() / 8));
         return 0;
+    }
+
+    /** Median time of one {@link LatentPreview} of a random SD-1.5 latent of the given size. */
+    private double previewMillis(int h, int w) {
+        try (PointerScope scope = new PointerScope()) {
+            Tensor latent = Torch.randn(Torch.generator(seed), 1, 4, h, w);
+            double[] ms = new double[200];
+            for (int i = 0; i < ms.length; i++) {
+                ms[i] = Stopwatch.seconds(() -> LatentPreview.of(latent)) * 1e3;
+            }
+            return Stopwatch.median(ms);
+        }
     }
 
     private int timeMetrics() throws IOException {

@@ -14,6 +14,7 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -104,9 +105,8 @@ public final class DegradeCommand implements Callable<Integer> {
             + "most 8).")
     Integer workers;
 
-    @Option(names = "--threads", description = "ATen intra-op threads shared by the workers (default: cores / "
-            + "workers, at least 1).")
-    Integer threads;
+    @Mixin
+    ThreadsOption threads;
 
     @Option(names = "--crop-size", defaultValue = "512",
             description = "Side of the square HR crop and of the upsampled LR (default: ${DEFAULT-VALUE}).")
@@ -134,7 +134,7 @@ public final class DegradeCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         int cores = Runtime.getRuntime().availableProcessors();
         int nWorkers = workers == null ? Math.min(cores, 8) : workers;
-        int nThreads = threads == null ? Math.max(1, cores / Math.max(1, nWorkers)) : threads;
+        int nThreads = threads.resolve(nWorkers);
         TrainingSetWriter writer = writer(nWorkers, nThreads);
         List<TrainingSetWriter.Source> sources = TrainingSetWriter.findSources(hrDir, writer.layout());
         if (sources.isEmpty()) {
@@ -162,8 +162,8 @@ public final class DegradeCommand implements Callable<Integer> {
         if (!Files.isDirectory(hrDir)) {
             throw new CommandLine.ParameterException(cl, "HR_DIR " + hrDir + " is not a folder");
         }
-        if (count < 1 || nWorkers < 1 || nThreads < 1 || minPixels < 0 || minFileKb < 0 || maxPixels < 1) {
-            throw new CommandLine.ParameterException(cl, "--count, --workers, --threads and --max-pixels must be "
+        if (count < 1 || nWorkers < 1 || minPixels < 0 || minFileKb < 0 || maxPixels < 1) {
+            throw new CommandLine.ParameterException(cl, "--count, --workers and --max-pixels must be "
                     + "at least 1, --min-pixels and --min-file-kb at least 0");
         }
         if (datasetIndex != null && datasetIndex < 0) {

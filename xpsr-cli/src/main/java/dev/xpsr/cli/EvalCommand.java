@@ -1,6 +1,7 @@
 package dev.xpsr.cli;
 
 import dev.xpsr.eval.FolderPairs;
+import dev.xpsr.eval.MetricSelection;
 import dev.xpsr.eval.QualityEvaluator;
 import dev.xpsr.eval.QualityReport;
 import dev.xpsr.eval.QualityReport.Problem;
@@ -78,7 +79,7 @@ public final class EvalCommand implements Callable<Integer> {
         FolderPairs pairs = pairs();
         NativeStartup.ensureStarted();
         MetricRegistry.Settings settings = metricOptions.settings();
-        MetricOptions.Selection selection = metricOptions.select(MetricRegistry.standard(settings));
+        MetricSelection selection = metricOptions.select(MetricRegistry.standard(settings));
         ImageFiles.ReadOptions read = ImageFiles.ReadOptions.DEFAULTS.withMaxPixels(maxPixels);
         List<Problem> problems = unmatched(pairs);
         QualityEvaluator evaluator = new QualityEvaluator(selection.metrics(), selection.distributionMetrics(),

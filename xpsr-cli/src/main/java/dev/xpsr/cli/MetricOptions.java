@@ -1,26 +1,20 @@
 package dev.xpsr.cli;
 
-import dev.xpsr.eval.QualityReport.MetricInfo;
-import dev.xpsr.eval.QualityReport.Unavailable;
+import dev.xpsr.eval.MetricSelection;
 import dev.xpsr.metrics.ColorSpace;
 import dev.xpsr.metrics.Convention;
-import dev.xpsr.metrics.DistributionMetric;
-import dev.xpsr.metrics.Metric;
 import dev.xpsr.metrics.MetricRegistry;
-import dev.xpsr.metrics.MetricUnavailableException;
 import dev.xpsr.metrics.WeightOpener;
 import dev.xpsr.torch.Placement;
+import dev.xpsr.util.BundledData;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The metric options shared by {@code xpsr eval} and {@code xpsr benchmark-quality}, and the metrics they select
@@ -77,11 +71,6 @@ public final class MetricOptions {
                     + "${DEFAULT-VALUE}).")
     int batch;
 
-    /** The metrics chosen, loaded, plus the ones that cannot run. */
-    public record Selection(List<Metric> metrics, List<DistributionMetric> distributionMetrics,
-                            List<MetricInfo> infos, List<MetricInfo> distributionInfos, List<Unavailable> unavailable) {
-    }
-
     /** The registry's settings from the options. */
     MetricRegistry.Settings settings() {
         CommandLine cl = spec.commandLine();
@@ -111,62 +100,12 @@ public final class MetricOptions {
     }
 
     /** Loads the chosen metrics of {@code registry}; unknown names are an error naming the known ones. */
-    Selection select(MetricRegistry registry) {
-        Set<String> wanted = wanted(registry);
-        List<Metric> metrics = new ArrayList<>();
-        List<MetricInfo> infos = new ArrayList<>();
-        List<Unavailable> unavailable = new ArrayList<>();
-        for (MetricRegistry.Entry<Metric> e : registry.entries()) {
-            if (wanted == null || wanted.contains(e.name())) {
-                load(e, unavailable).ifPresent(m -> {
-                    metrics.add(m);
-                    infos.add(new MetricInfo(m.name(), e.description(), m.higherIsBetter(), m.needsReference()));
-                });
-            }
+    MetricSelection select(MetricRegistry registry) {
+        try {
+            return MetricSelection.of(registry, metricNames);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--metrics: " + e.getMessage());
         }
-        List<DistributionMetric> distributions = new ArrayList<>();
-        List<MetricInfo> distributionInfos = new ArrayList<>();
-        for (MetricRegistry.Entry<DistributionMetric> e : registry.distributionEntries()) {
-            if (wanted == null || wanted.contains(e.name())) {
-                load(e, unavailable).ifPresent(m -> {
-                    distributions.add(m);
-                    distributionInfos.add(new MetricInfo(m.name(), e.description(), m.higherIsBetter(), true));
-                });
-            }
-        }
-        return new Selection(metrics, distributions, infos, distributionInfos, unavailable);
-    }
-
-    private Set<String> wanted(MetricRegistry registry) {
-        if (metricNames == null || metricNames.isEmpty()) {
-            return null;
-        }
-        Set<String> known = new LinkedHashSet<>();
-        registry.entries().forEach(e -> known.add(e.name()));
-        registry.distributionEntries().forEach(e -> known.add(e.name()));
-        Set<String> wanted = new LinkedHashSet<>();
-        for (String n : metricNames) {
-            String name = n.trim().toLowerCase(Locale.ROOT);
-            if (!known.contains(name)) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--metrics: no metric '" + n.trim()
-                        + "'; known: " + String.join(", ", known));
-            }
-            wanted.add(name);
-        }
-        return wanted;
-    }
-
-    private static <M> java.util.Optional<M> load(MetricRegistry.Entry<M> e, List<Unavailable> unavailable) {
-        if (e.available()) {
-            try {
-                return java.util.Optional.of(e.metric());
-            } catch (MetricUnavailableException ignored) {
-                // the entry now names the load failure as its reason, reported below
-            }
-        }
-        unavailable.add(new Unavailable(e.name(), e.unavailableReason().orElse(e.name() + " is unavailable"),
-                e.missingFiles()));
-        return java.util.Optional.empty();
     }
 
     int batch() {

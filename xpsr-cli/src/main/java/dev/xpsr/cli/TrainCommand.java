@@ -1,6 +1,5 @@
 package dev.xpsr.cli;
 
-import dev.xpsr.torch.NativeStartup;
 import dev.xpsr.train.NonFiniteLossException;
 import dev.xpsr.train.TrainConfig;
 import dev.xpsr.train.TrainConfigException;
@@ -12,6 +11,7 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -47,8 +47,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue the run in output_dir from its latest checkpoint.")
     boolean resume;
 
-    @Option(names = "--threads", description = "ATen intra-op threads (default: the number of cores).")
-    Integer threads;
+    @Mixin
+    ThreadsOption threads;
 
     @Override
     public Integer call() throws IOException {
@@ -60,11 +60,7 @@ public final class TrainCommand implements Callable<Integer> {
         } catch (TrainConfigException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-        int nThreads = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
-        if (nThreads < 1) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--threads must be at least 1");
-        }
-        NativeStartup.ensureStarted(nThreads);
+        int nThreads = threads.start(1);
         out.printf("training up to step %d: batch %d x accumulation %d, lr %s, mixed precision %s, on %s%n",
                 c.maxTrainSteps(), c.trainBatchSize(), c.gradientAccumulationSteps(), c.learningRate(),
                 c.mixedPrecision(), c.device());

@@ -1,5 +1,8 @@
 package dev.xpsr.cli;
 
+import dev.xpsr.api.Method;
+import dev.xpsr.api.UpscaleRequest;
+import dev.xpsr.api.Upscaler;
 import dev.xpsr.baseline.PilBicubicUpscaler;
 import dev.xpsr.degrade.DegradationPreset;
 import dev.xpsr.degrade.RealEsrganDegradation;
@@ -11,9 +14,6 @@ import dev.xpsr.io.ImageFiles;
 import dev.xpsr.io.RgbImage;
 import dev.xpsr.metrics.Metric;
 import dev.xpsr.metrics.MetricRegistry;
-import dev.xpsr.pipeline.UpscaleOptions;
-import dev.xpsr.pipeline.XpsrModels;
-import dev.xpsr.pipeline.XpsrPipeline;
 import dev.xpsr.testing.TinyXpsrModels;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -153,9 +153,11 @@ class BenchmarkQualityCommandTest {
 
         assertThat(r.code()).as(r.out() + r.err()).isEqualTo(0);
         RgbImage lr = ImageFiles.read(out.resolve("images/lr/opencv_fruits.png"));
-        XpsrPipeline pipeline = new XpsrPipeline(XpsrModels.load(models.sd15(), models.xpsr(), null));
-        RgbImage expected = new XpsrUpscaler(pipeline, UpscaleOptions.DEFAULTS.withSteps(1).withProcessSize(64))
-                .upscale(lr);
+        RgbImage expected;
+        try (Upscaler upscaler = Upscaler.builder(Method.XPSR).xpsrWeights(models.xpsr().toString())
+                .baseModel(models.sd15().toString()).build()) {
+            expected = upscaler.upscale(UpscaleRequest.builder(lr).steps(1).processSize(64).build()).image();
+        }
         assertThat(expected.width()).isEqualTo(96);
         assertThat(ImageFiles.read(out.resolve("images/xpsr/opencv_fruits.png"))).isEqualTo(expected);
         assertThat(r.out()).contains("| xpsr | 1 |", "method xpsr: XPSR");

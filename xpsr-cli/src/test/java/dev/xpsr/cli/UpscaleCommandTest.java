@@ -81,7 +81,7 @@ class UpscaleCommandTest {
         assertThat(text.get("xpsr:lowlevel_prompt")).contains("overall quality is");
         assertThat(text.get("xpsr:prompt_source")).startsWith("high-level folder (").endsWith(
                 "low-level analyser (built-in analyser)");
-        assertThat(captured.toString(java.nio.charset.StandardCharsets.UTF_8)).contains("(prompts: high-level folder (");
+        assertThat(captured.toString(java.nio.charset.StandardCharsets.UTF_8)).contains("; prompts: high-level folder (");
     }
 
     @Test

@@ -1,4 +1,4 @@
-package dev.xpsr.cli;
+package dev.xpsr.workflow;
 
 import dev.xpsr.eval.BarChart;
 import dev.xpsr.eval.ComparisonGrid;
