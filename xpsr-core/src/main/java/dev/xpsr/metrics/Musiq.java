@@ -10,6 +10,7 @@ import org.bytedeco.pytorch.Tensor;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import java.util.OptionalInt;
 import java.util.Set;
 
@@ -147,7 +148,7 @@ public final class Musiq extends NetworkMetric {
 
         @Override
         public int hashCode() {
-            return Arrays.hashCode(longerSideLengths) * 31 + java.util.Objects.hash(patchSize, rootChannels,
+            return Arrays.hashCode(longerSideLengths) * 31 + Objects.hash(patchSize, rootChannels,
                     hiddenSize, mlpDim, numHeads, numLayers, spatialPosGridSize, numScales, useScaleEmb,
                     maxSeqLenFromOriginalRes, numClass);
         }
