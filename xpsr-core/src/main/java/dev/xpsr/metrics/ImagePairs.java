@@ -5,6 +5,7 @@ import dev.xpsr.torch.Torch;
 import org.bytedeco.pytorch.Tensor;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,7 +46,9 @@ final class ImagePairs {
 
     /**
      * Indices of the images grouped by size (insertion order kept), each group cut into chunks of at most
-     * {@code batch} indices, so same-size images can be stacked into one tensor.
+     * {@code batch} indices, so same-size images can be stacked into one tensor. Chunks come in the order of their
+     * first image, so a metric scoring one image at a time sees them in the caller's order (MANIQA's continued
+     * numpy stream depends on it).
      */
     static List<int[]> sameSizeChunks(List<RgbImage> images, int batch) {
         Map<Long, List<Integer>> bySize = new LinkedHashMap<>();
@@ -60,6 +63,7 @@ final class ImagePairs {
                 chunks.add(group.subList(from, to).stream().mapToInt(Integer::intValue).toArray());
             }
         }
+        chunks.sort(Comparator.comparingInt(chunk -> chunk[0]));
         return chunks;
     }
 

@@ -10,9 +10,11 @@ import java.util.List;
  * {@code np.random.randint(0, h − crop + 1)} and {@code np.random.randint(0, w − crop + 1)}, in that order.
  *
  * <p>pyiqa draws from numpy's global generator, which {@code create_metric} seeds with 123
- * ({@code set_random_seed}) and which then runs on across every image scored. Here each image starts from a fresh
- * {@link NumpyRandomState} with the given seed, so a score does not depend on the order or batching of images; with
- * seed 123 the crops are those pyiqa takes for the first image a freshly created metric scores.
+ * ({@code set_random_seed}) after building the network and which then runs on across every image scored.
+ * {@link Maniqa.CropDraws#CONTINUED} reproduces that with one {@link NumpyRandomState} seeded here;
+ * {@link Maniqa.CropDraws#FRESH_PER_IMAGE} gives each image a fresh state with the seed, so a score does not depend
+ * on the order or batching of images (with seed 123 the crops are those pyiqa takes for the first image a freshly
+ * created metric scores).
  */
 final class ManiqaCrops {
     /** Top-left corner of one crop. */
@@ -29,14 +31,19 @@ final class ManiqaCrops {
     private final int size;
     private final int count;
     private final long seed;
+    private final Maniqa.CropDraws draws;
+    /** The stream {@link Maniqa.CropDraws#CONTINUED} runs on; null for fresh draws. */
+    private final NumpyRandomState continued;
 
-    ManiqaCrops(int size, int count, long seed) {
+    ManiqaCrops(int size, int count, long seed, Maniqa.CropDraws draws) {
         if (count < 1) {
             throw new IllegalArgumentException("MANIQA needs at least one crop; got " + count);
         }
         this.size = size;
         this.count = count;
         this.seed = seed;
+        this.draws = draws;
+        this.continued = draws == Maniqa.CropDraws.CONTINUED ? new NumpyRandomState(seed) : null;
     }
 
     int size() {
@@ -51,6 +58,10 @@ final class ManiqaCrops {
         return seed;
     }
 
+    Maniqa.CropDraws draws() {
+        return draws;
+    }
+
     /** The frame an h×w image is cropped from: enlarged when its shorter side is at most the crop size. */
     Frame frame(int height, int width) {
         int shorter = Math.min(height, width);
@@ -62,9 +73,20 @@ final class ManiqaCrops {
         return new Frame((int) Math.floor(height * factor), (int) Math.floor(width * factor), factor);
     }
 
-    /** The crops of one frame, in the order they are drawn. */
+    /**
+     * The crops of one frame, in the order they are drawn: top then left per crop. With a continued stream each call
+     * takes the next draws (synchronised, so concurrent callers get disjoint draws, in no defined order).
+     */
     List<Crop> crops(Frame frame) {
-        NumpyRandomState random = new NumpyRandomState(seed);
+        if (continued == null) {
+            return draw(new NumpyRandomState(seed), frame);
+        }
+        synchronized (continued) {
+            return draw(continued, frame);
+        }
+    }
+
+    private List<Crop> draw(NumpyRandomState random, Frame frame) {
         List<Crop> out = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
             int top = random.randint(0, frame.height() - size + 1);

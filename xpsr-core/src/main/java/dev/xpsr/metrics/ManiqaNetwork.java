@@ -7,6 +7,8 @@ import dev.xpsr.nn.ModuleList;
 import dev.xpsr.torch.Torch;
 import org.bytedeco.pytorch.Tensor;
 
+import java.util.List;
+
 /**
  * pyiqa 0.1.10's {@code MANIQA} network ({@code maniqa_arch.py}), field names = the checkpoint's keys. On crops
  * (B, 3, S, S) normalised with mean = std = 0.5, with R = S/patch and D the ViT width:
@@ -15,6 +17,7 @@ import org.bytedeco.pytorch.Tensor;
  *   stage 1: tablock1 × num_tab over (B, 4D, R²) → conv1 (1×1, 4D → D) → swintransformer1
  *   stage 2: tablock2 × num_tab over (B, D, R²)  → conv2 (1×1, D → D/2) → swintransformer2
  *   per position: s = ReLU(fc_score(f)), w = σ(fc_weight(f))                  (fc_*: Linear, ReLU, Dropout, Linear)
+ *   (a ViT deeper than 10 blocks runs only to block 9: the deeper outputs are ignored by the reference)
  * </pre>
  * The image's score is Σ w·s / (Σ w + 1e-8) over every position of every crop of the image ({@link #scoreAndWeight}
  * returns s and w so crops can be run in groups and reduced once, in the reference's order).
@@ -36,7 +39,7 @@ final class ManiqaNetwork extends Module {
     private final int resolution;
 
     ManiqaNetwork(Maniqa.Config c) {
-        resolution = c.cropSize() / c.patchSize();
+        resolution = c.resolution();
         long tokens = (long) resolution * resolution;
         long d = c.embedDim();
         vit = child("vit", new TimmVit(c.cropSize(), c.patchSize(), d, c.vitDepth(), c.vitHeads(), c.vitMlpDim(),
@@ -58,10 +61,10 @@ final class ManiqaNetwork extends Module {
         // nn.Sequential(Linear, ReLU, Dropout, Linear, ReLU|Sigmoid): the Linears are entries 0 and 3
         Container fcScore = child("fc_score", new Container());
         scoreHidden = fcScore.add("0", new Linear(d / 2, d / 2));
-        scoreOut = fcScore.add("3", new Linear(d / 2, 1));
+        scoreOut = fcScore.add("3", new Linear(d / 2, c.numOutputs()));
         Container fcWeight = child("fc_weight", new Container());
         weightHidden = fcWeight.add("0", new Linear(d / 2, d / 2));
-        weightOut = fcWeight.add("3", new Linear(d / 2, 1));
+        weightOut = fcWeight.add("3", new Linear(d / 2, c.numOutputs()));
     }
 
     /** The ViT block the metric reads last: the checkpoint's ViT needs at least this many blocks plus one. */
@@ -69,8 +72,20 @@ final class ManiqaNetwork extends Module {
         return FEATURE_BLOCKS[FEATURE_BLOCKS.length - 1];
     }
 
-    /** Per-position scores and weights, each (B, R²), of normalised crops (B, 3, S, S). */
-    Tensor[] scoreAndWeight(Tensor crops) {
+    /**
+     * The intermediate results of crops (B, 3, S, S), named as the reference's forward names them.
+     *
+     * @param vitFeatures the outputs of ViT blocks 6–9 without the class token, concatenated: (B, R², 4D)
+     * @param stage1      after {@code swintransformer1}: (B, D, R, R)
+     * @param stage2      after {@code swintransformer2}: (B, D/2, R, R)
+     * @param score       per-position scores: (B, R²·num_outputs)
+     * @param weight      per-position weights, the same shape
+     */
+    record Stages(Tensor vitFeatures, Tensor stage1, Tensor stage2, Tensor score, Tensor weight) {
+    }
+
+    /** Every stage of normalised crops (B, 3, S, S). */
+    Stages stages(Tensor crops) {
         Tensor features = Torch.scoped(() -> {
             Tensor[] blocks = vit.blockOutputs(crops, FEATURE_BLOCKS);
             for (int i = 0; i < blocks.length; i++) {
@@ -82,9 +97,20 @@ final class ManiqaNetwork extends Module {
         Tensor y = Torch.scoped(() -> stage(x.flatten(2, 3), tablock2, conv2, swintransformer2));
         Tensor perPosition = y.flatten(2, 3).transpose(1, 2);
         long b = crops.size(0);
+        // fc_score: Linear, ReLU, Dropout (identity in eval), Linear, ReLU; fc_weight ends with a sigmoid instead
         Tensor s = scoreOut.forward(scoreHidden.forward(perPosition).relu()).relu().reshape(b, -1);
         Tensor w = Torch.sigmoid(weightOut.forward(weightHidden.forward(perPosition).relu())).reshape(b, -1);
-        return new Tensor[] {s, w};
+        return new Stages(features, x, y, s, w);
+    }
+
+    /** Per-position scores and weights, each (B, R²·num_outputs), of normalised crops (B, 3, S, S). */
+    Tensor[] scoreAndWeight(Tensor crops) {
+        // the stages' large intermediates are freed here rather than kept until the caller's scope closes
+        List<Tensor> sw = Torch.scopedAll(() -> {
+            Stages all = stages(crops);
+            return List.of(all.score(), all.weight());
+        });
+        return new Tensor[] {sw.get(0), sw.get(1)};
     }
 
     /** TA blocks on (B, C, R²), then the 1×1 convolution and the Swin stage on the (B, C, R, R) map. */

@@ -229,9 +229,12 @@ public final class MetricRegistry {
 
     private static Entry<Metric> maniqa(Settings s, String name, String dataset, Maniqa.Config config,
             PretrainedFile weights) {
+        // fresh draws per image: a report's score of an image must not depend on the other files, their order,
+        // the other sets or retries (docs/EVAL.md)
         return network(s, name, "MANIQA (" + dataset + "), as pyiqa 0.1.10 " + name + ", numpy seed "
                 + Maniqa.PYIQA_SEED + " per image", List.of(weights),
-                sources -> Maniqa.load(name, config, sources.get(0), Maniqa.PYIQA_SEED, s.placement()));
+                sources -> Maniqa.load(name, config, sources.get(0), Maniqa.PYIQA_SEED,
+                        Maniqa.CropDraws.FRESH_PER_IMAGE, s.placement()));
     }
 
     private static Entry<DistributionMetric> fid(Settings s) {

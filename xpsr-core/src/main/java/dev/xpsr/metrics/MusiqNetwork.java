@@ -16,6 +16,7 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  *   tokens + position_emb[hashed position] + scale_emb[scale id], [cls] prepended
  *     → transformer.encoderblock_i (pre-LN, masked attention, GELU MLP) × depth → encoder_norm
  *   head(token 0) → softmax if more than one class → Σ_k k·p_k (pyiqa's dist_to_mos; one class: the value itself)
+ *   (without use_scale_emb the scale embedding is loaded but not added)
  * </pre>
  * The ResNet part runs on every patch independently, so the batch is (N·L) patches; the transformer sees (N, 1 + L).
  */
@@ -40,30 +41,38 @@ final class MusiqNetwork extends Module {
         embedding = child("embedding", new Linear(4 * r * tokenPatch * tokenPatch, c.hiddenSize()));
         transformer_encoder = child("transformer_encoder", new Encoder(c));
         // with several classes the reference's head is nn.Sequential(Linear, Softmax): key head.0.*
-        if (c.numClasses() > 1) {
-            head = child("head", new Container()).add("0", new Linear(c.hiddenSize(), c.numClasses()));
+        if (c.numClass() > 1) {
+            head = child("head", new Container()).add("0", new Linear(c.hiddenSize(), c.numClass()));
         } else {
             head = child("head", new Linear(c.hiddenSize(), 1));
         }
     }
 
     /**
-     * Mean opinion scores (N) of patches (N, L, 3, P, P) with their token layout.
+     * What {@link #run} produces for N images of L tokens.
+     *
+     * @param embedding the tokens after {@code embedding}, before any position is added (N, L, hidden)
+     * @param encoded   the encoder output after {@code encoder_norm}, [cls] first (N, 1 + L, hidden)
+     * @param dist      the head output (N, num_class): the value itself for one class, else softmax probabilities
+     * @param mos       the scores (N): pyiqa's {@code dist_to_mos}, Σ_k k·dist_k
      */
-    Tensor forward(Tensor patches, MusiqPatches.Layout layout) {
+    record Outputs(Tensor embedding, Tensor encoded, Tensor dist, Tensor mos) {
+    }
+
+    /** The outputs for patches (N, L, 3, P, P) with their token layout. */
+    Outputs run(Tensor patches, MusiqPatches.Layout layout) {
         long n = patches.size(0);
         long len = patches.size(1);
         Tensor tokens = Torch.scoped(() -> embed(patches.reshape(n * len, 3, config.patchSize(), config.patchSize()))
                 .reshape(n, len, -1));
         Tensor x = embedding.forward(tokens);
         Tensor encoded = transformer_encoder.forward(x, layout);
-        Tensor q = head.forward(encoded.select(1, 0));
-        if (config.numClasses() > 1) {
-            Tensor p = Torch.softmax(q, -1);
-            Tensor classes = Torch.add(Torch.arange(config.numClasses()), 1).to(p.device(), p.scalar_type());
-            return p.mul(classes).sum(1);
+        Tensor dist = head.forward(encoded.select(1, 0));
+        if (config.numClass() > 1) {
+            dist = Torch.softmax(dist, -1);
         }
-        return q.reshape(n);
+        Tensor classes = Torch.add(Torch.arange(config.numClass()), 1).to(dist.device(), dist.scalar_type());
+        return new Outputs(x, encoded, dist, dist.mul(classes).sum(1));
     }
 
     /** The convolutional stem of every patch, flattened in TensorFlow's (H, W, C) order: (N·L, 4r·(P/4)²). */
@@ -143,27 +152,31 @@ final class MusiqNetwork extends Module {
         final LayerNorm encoder_norm;
         final Container transformer;
         final MusiqBlock[] blocks;
+        private final boolean useScaleEmb;
 
         Encoder(Musiq.Config c) {
             long d = c.hiddenSize();
-            position_emb = child("posembed_input", new Container())
-                    .addParameter("position_emb", 1, (long) c.gridSize() * c.gridSize(), d);
+            long grid = c.spatialPosGridSize();
+            position_emb = child("posembed_input", new Container()).addParameter("position_emb", 1, grid * grid, d);
             scale_emb = child("scaleembed_input", new Container()).addParameter("scale_emb", c.numScales(), d);
+            useScaleEmb = c.useScaleEmb();
             cls = parameter("cls", 1, 1, d);
             encoder_norm = child("encoder_norm", new LayerNorm(d, 1e-6));
             transformer = child("transformer", new Container());
-            blocks = new MusiqBlock[c.depth()];
+            blocks = new MusiqBlock[c.numLayers()];
             for (int i = 0; i < blocks.length; i++) {
-                blocks[i] = transformer.add("encoderblock_" + i, new MusiqBlock(d, c.mlpDim(), c.heads()));
+                blocks[i] = transformer.add("encoderblock_" + i, new MusiqBlock(d, c.mlpDim(), c.numHeads()));
             }
         }
 
         /** (N, L, d) tokens → (N, 1 + L, d) encoded, [cls] first. */
         Tensor forward(Tensor x, MusiqPatches.Layout layout) {
             Tensor spatial = Torch.fromLongs(layout.spatialPositions(), layout.length()).to(x.device(), ScalarType.Long);
-            Tensor scales = Torch.fromLongs(layout.scaleIds(), layout.length()).to(x.device(), ScalarType.Long);
-            Tensor h = x.add(Torch.embedding(position_emb.squeeze(0), spatial))
-                    .add(Torch.embedding(scale_emb, scales));
+            Tensor h = x.add(Torch.embedding(position_emb.squeeze(0), spatial));
+            if (useScaleEmb) {
+                Tensor scales = Torch.fromLongs(layout.scaleIds(), layout.length()).to(x.device(), ScalarType.Long);
+                h = h.add(Torch.embedding(scale_emb, scales));
+            }
             Tensor clsTokens = cls.to(h.scalar_type()).expand(h.size(0), 1, h.size(2));
             h = Torch.cat(1, clsTokens, h);
             long[] withCls = new long[layout.length() + 1];

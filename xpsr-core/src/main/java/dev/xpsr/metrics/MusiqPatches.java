@@ -6,6 +6,7 @@ import org.bytedeco.pytorch.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.OptionalInt;
 
 /**
  * MUSIQ's multi-scale image representation, as pyiqa 0.1.10's {@code get_multiscale_patches} builds it (after
@@ -14,7 +15,8 @@ import java.util.List;
  * (Python's half-to-even {@code round}; bicubic, align_corners False, no antialiasing, no clamping), zero-padded
  * TF-'SAME' to whole patches, cut into non-overlapping patches in row-major order and padded with empty patches
  * (mask 0, position 0, scale id 0) up to ⌈L/stride⌉²; the image at its own resolution follows with the next scale
- * id and all its patches, unpadded. Each patch carries a hashed spatial position: its row and column are mapped
+ * id, with all its patches or padded / cut to a given count ({@code max_seq_len_from_original_res}), unless that
+ * count is None. Each patch carries a hashed spatial position: its row and column are mapped
  * onto a G×G grid by nearest-neighbour interpolation of {@code arange(G)} (torch's legacy 'nearest':
  * ⌊i·(G/count)⌋ in float32), position = row_hash·G + col_hash.
  *
@@ -36,17 +38,22 @@ final class MusiqPatches {
     private final int patchSize;
     private final int gridSize;
     private final int[] longerSides;
+    private final OptionalInt nativeTokens;
 
     /**
-     * @param patchSize   P (also the stride)
-     * @param gridSize    G of the hashed spatial positions
-     * @param longerSides longer-side lengths of the resized scales (the native scale always follows)
+     * @param patchSize    P (also the stride)
+     * @param gridSize     G of the hashed spatial positions
+     * @param longerSides  longer-side lengths of the resized scales, in any order
+     * @param nativeTokens tokens of the native scale that follows them: empty = no native scale, negative = all
+     *                     its patches, else padded or cut to that many
      */
-    MusiqPatches(int patchSize, int gridSize, int[] longerSides) {
+    MusiqPatches(int patchSize, int gridSize, int[] longerSides, OptionalInt nativeTokens) {
         this.patchSize = patchSize;
         this.gridSize = gridSize;
         this.longerSides = longerSides.clone();
+        // pyiqa sorts so that a scale id always names the same resolution, whatever order the config lists
         Arrays.sort(this.longerSides);
+        this.nativeTokens = nativeTokens;
     }
 
     /** The representation of a batch (N, 3, H, W) of images already mapped to [−1, 1]. */
@@ -66,8 +73,12 @@ final class MusiqPatches {
             parts.add(padOrCut(patches(resized), maxLen));
             layouts.add(positions(size[0], size[1], scale, maxLen));
         }
-        parts.add(patches(images));
-        layouts.add(positions(h, w, longerSides.length, -1));
+        if (nativeTokens.isPresent()) {
+            long maxLen = Math.max(-1, nativeTokens.getAsInt());
+            Tensor all = patches(images);
+            parts.add(maxLen < 0 ? all : padOrCut(all, maxLen));
+            layouts.add(positions(h, w, longerSides.length, maxLen));
+        }
         return new Result(Torch.cat(1, parts.toArray(new Tensor[0])), concat(layouts));
     }
 

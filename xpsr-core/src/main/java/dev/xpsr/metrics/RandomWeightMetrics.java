@@ -74,7 +74,7 @@ public final class RandomWeightMetrics {
 
     private static Metric maniqa(String name, Maniqa.Config config, Placement placement, long seed) {
         return Maniqa.load(name, config, random(() -> new ManiqaNetwork(config), seed), Maniqa.PYIQA_SEED,
-                placement);
+                Maniqa.CropDraws.FRESH_PER_IMAGE, placement);
     }
 
     /** CLIP RN50 as OpenAI's {@code RN50.pt} holds it: ResNet (3, 4, 6, 3), width 64, text tower 512 × 12. */

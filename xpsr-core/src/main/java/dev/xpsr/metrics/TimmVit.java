@@ -38,7 +38,7 @@ final class TimmVit extends Module {
             blocks.add(new Block(dim, heads, mlpDim));
         }
         norm = child("norm", new LayerNorm(dim, 1e-6));
-        head = child("head", new Linear(dim, classes));
+        head = classes > 0 ? child("head", new Linear(dim, classes)) : null;
     }
 
     /**

@@ -1,6 +1,8 @@
 package dev.xpsr.metrics;
 
 import dev.xpsr.io.DType;
+import dev.xpsr.io.JsonConfig;
+import dev.xpsr.io.ModelConfigException;
 import dev.xpsr.io.RgbImage;
 import dev.xpsr.io.TensorData;
 import dev.xpsr.nn.WeightMismatchException;
@@ -28,7 +30,7 @@ import static org.assertj.core.api.Assertions.offset;
 class ManiqaTest {
     /** Crop 32, patch 8 (4×4 positions), width 16, 10 ViT blocks, window 2, 7 crops. */
     private static final Maniqa.Config TINY = new Maniqa.Config(32, 8, 16, 10, 2, 32, 3, 2, new int[] {2, 2},
-            new int[] {2, 2}, 2, 16, 0.8, 7);
+            new int[] {2, 2}, 2, 16, 0.8, 7, 1);
 
     @BeforeAll
     static void start() {
@@ -64,7 +66,7 @@ class ManiqaTest {
 
     @Test
     void cropsAreThoseNumpyDrawsAfterPyiqasSeed() {
-        ManiqaCrops crops = new ManiqaCrops(224, 20, Maniqa.PYIQA_SEED);
+        ManiqaCrops crops = new ManiqaCrops(224, 20, Maniqa.PYIQA_SEED, Maniqa.CropDraws.FRESH_PER_IMAGE);
         ManiqaCrops.Frame frame = crops.frame(512, 384);
         assertThat(frame.enlarged()).isFalse();
         // numpy 2.4.6: np.random.seed(123); [(randint(0, 289), randint(0, 161)) for _ in range(20)]
@@ -77,17 +79,77 @@ class ManiqaTest {
             assertThat(got.get(i)).isEqualTo(new ManiqaCrops.Crop(expected[i][0], expected[i][1]));
         }
         assertThat(crops.crops(frame)).isEqualTo(got);
-        assertThat(new ManiqaCrops(224, 20, 124).crops(frame)).isNotEqualTo(got);
+        assertThat(new ManiqaCrops(224, 20, 124, Maniqa.CropDraws.FRESH_PER_IMAGE).crops(frame)).isNotEqualTo(got);
     }
 
     @Test
     void shortSidesUpToTheCropSizeAreEnlargedByCropPlusOneOverShortSide() {
-        ManiqaCrops crops = new ManiqaCrops(224, 20, Maniqa.PYIQA_SEED);
+        ManiqaCrops crops = new ManiqaCrops(224, 20, Maniqa.PYIQA_SEED, Maniqa.CropDraws.FRESH_PER_IMAGE);
         // 224 ≤ 224 is enlarged too: f = 225/224, 500·f = 502.2
         assertThat(crops.frame(224, 500)).isEqualTo(new ManiqaCrops.Frame(225, 502, 225.0 / 224));
         // f = 225/200 = 1.125, 300·f = 337.5
         assertThat(crops.frame(300, 200)).isEqualTo(new ManiqaCrops.Frame(337, 225, 1.125));
         assertThat(crops.frame(225, 225).enlarged()).isFalse();
+        // f = 225/199 and 199·f = 224.99999999999997 in float64: the frame is 224 high, not 225
+        assertThat(crops.frame(199, 230)).isEqualTo(new ManiqaCrops.Frame(224, 260, 225.0 / 199));
+    }
+
+    /**
+     * A continued stream runs on from one image to the next (a 199×230 image is enlarged to 224×260, then numpy
+     * 2.4.6: np.random.seed(123), [(randint(0, 1), randint(0, 37))] × 3 and [(randint(0, 9), randint(0, 17))] × 3;
+     * randint(0, 1) draws no word); fresh draws restart at the seed for every image.
+     */
+    @Test
+    void aContinuedStreamRunsOnAcrossImagesAndFreshDrawsRestart() {
+        ManiqaCrops continued = new ManiqaCrops(224, 3, Maniqa.PYIQA_SEED, Maniqa.CropDraws.CONTINUED);
+        ManiqaCrops fresh = new ManiqaCrops(224, 3, Maniqa.PYIQA_SEED, Maniqa.CropDraws.FRESH_PER_IMAGE);
+        ManiqaCrops.Frame first = continued.frame(199, 230);
+        ManiqaCrops.Frame second = continued.frame(232, 240);
+        assertThat(continued.crops(first)).containsExactly(crop(0, 2), crop(0, 28), crop(0, 34));
+        assertThat(continued.crops(second)).containsExactly(crop(6, 10), crop(6, 1), crop(0, 15));
+        assertThat(fresh.crops(first)).containsExactly(crop(0, 2), crop(0, 28), crop(0, 34));
+        assertThat(fresh.crops(second)).containsExactly(crop(2, 2), crop(6, 10), crop(6, 1));
+    }
+
+    private static ManiqaCrops.Crop crop(int top, int left) {
+        return new ManiqaCrops.Crop(top, left);
+    }
+
+    /**
+     * pyiqa's MANIQA arguments around timm's resolved {@code vit_base_patch8_224}: the defaults are the PIPAL model,
+     * the {@code maniqa} metric options the KonIQ one; arguments that cannot work together are refused by name.
+     */
+    @Test
+    void pyiqaArgumentsGiveThePublishedModelsAndRefuseWhatTheReferenceCannotRun() {
+        JsonConfig vit = json("{\"img_size\": 224, \"patch_size\": 8, \"embed_dim\": 768, \"depth\": 12, "
+                + "\"num_heads\": 12, \"mlp_ratio\": 4.0, \"num_classes\": 1000, \"qkv_bias\": true, "
+                + "\"class_token\": true, \"global_pool\": \"token\", \"fc_norm\": null}");
+        assertThat(Maniqa.Config.fromPyiqaArguments(json("{}"), vit)).usingRecursiveComparison()
+                .isEqualTo(Maniqa.Config.pipal());
+        assertThat(Maniqa.Config.fromPyiqaArguments(json("{\"train_dataset\": \"koniq\", \"scale\": 0.8}"), vit))
+                .usingRecursiveComparison().isEqualTo(Maniqa.Config.koniq());
+        Maniqa.Config hidden = Maniqa.Config.fromPyiqaArguments(json("{\"embed_dim\": 24, \"patch_size\": 16, "
+                + "\"num_tab\": 1, \"depths\": [1, 3], \"num_heads\": [2, 4], \"window_size\": 2, "
+                + "\"dim_mlp\": 40, \"scale\": 0.13, \"unknown_option\": 1}"),
+                json("{\"patch_size\": 16, \"embed_dim\": 24, \"depth\": 11, \"num_heads\": 4}"));
+        assertThat(hidden.resolution()).isEqualTo(14);
+        assertThat(hidden.vitMlpDim()).isEqualTo(96);
+        assertThat(hidden.swinDepths()).containsExactly(1, 3);
+        assertThatThrownBy(() -> Maniqa.Config.fromPyiqaArguments(json("{\"embed_dim\": 16}"), vit))
+                .isInstanceOf(ModelConfigException.class).hasMessageContaining("embed_dim 16 must equal the ViT's "
+                        + "embed_dim 768");
+        assertThatThrownBy(() -> Maniqa.Config.fromPyiqaArguments(json("{\"patch_size\": 16}"), vit))
+                .hasMessageContaining("img_size // patch_size = 224 // 16 must equal the ViT's 28 patches per side");
+        assertThatThrownBy(() -> Maniqa.Config.fromPyiqaArguments(json("{\"default_mean\": [0.5, 0.5, 0.5]}"), vit))
+                .hasMessageContaining("'default_mean'");
+        assertThatThrownBy(() -> Maniqa.Config.fromPyiqaArguments(json("{}"), json("{\"img_size\": 256, "
+                + "\"patch_size\": 8}"))).hasMessageContaining("img_size 256 / patch_size 8");
+        assertThatThrownBy(() -> Maniqa.Config.fromPyiqaArguments(json("{}"), json("{\"patch_size\": 8, "
+                + "\"class_token\": false}"))).hasMessageContaining("'class_token'");
+    }
+
+    private static JsonConfig json(String text) {
+        return JsonConfig.parse(text, "test");
     }
 
     /** The state-dict keys and shapes of pyiqa's {@code MANIQA} (timm ViT inside) for {@code c}. */
@@ -104,7 +166,10 @@ class ManiqaTest {
             k.norm(b + "norm1", d).linear(b + "attn.qkv", d, 3 * d).linear(b + "attn.proj", d, d).norm(b + "norm2", d)
                     .linear(b + "mlp.fc1", d, c.vitMlpDim()).linear(b + "mlp.fc2", c.vitMlpDim(), d);
         }
-        k.norm("vit.norm", d).linear("vit.head", d, c.vitClasses());
+        k.norm("vit.norm", d);
+        if (c.vitClasses() > 0) {
+            k.linear("vit.head", d, c.vitClasses());
+        }
         for (int i = 0; i < c.numTab(); i++) {
             k.linear("tablock1." + i + ".c_q", t, t).linear("tablock1." + i + ".c_k", t, t)
                     .linear("tablock1." + i + ".c_v", t, t);
@@ -117,8 +182,8 @@ class ManiqaTest {
         }
         k.add("conv2.weight", d / 2, d, 1, 1).add("conv2.bias", d / 2);
         swin(k, "swintransformer2.", c, d / 2);
-        return k.linear("fc_score.0", d / 2, d / 2).linear("fc_score.3", d / 2, 1)
-                .linear("fc_weight.0", d / 2, d / 2).linear("fc_weight.3", d / 2, 1);
+        return k.linear("fc_score.0", d / 2, d / 2).linear("fc_score.3", d / 2, c.numOutputs())
+                .linear("fc_weight.0", d / 2, d / 2).linear("fc_weight.3", d / 2, c.numOutputs());
     }
 
     private static void swin(ReferenceCheckpoints.Keys k, String p, Maniqa.Config c, long dim) {
@@ -143,7 +208,9 @@ class ManiqaTest {
      */
     private static Map<String, TensorData> buffers(Maniqa.Config c) {
         Map<String, TensorData> out = new LinkedHashMap<>();
-        out.put("fc_score.3.bias", TensorData.ofFloats(new long[] {1}, new float[] {1f}));
+        float[] positive = new float[c.numOutputs()];
+        java.util.Arrays.fill(positive, 1f);
+        out.put("fc_score.3.bias", TensorData.ofFloats(new long[] {c.numOutputs()}, positive));
         int r = c.cropSize() / c.patchSize();
         int w = c.window();
         for (String p : List.of("swintransformer1.", "swintransformer2.")) {
@@ -164,10 +231,15 @@ class ManiqaTest {
     }
 
     private static Maniqa tiny(Path dir, Maniqa.Config config, long seed, long cropSeed) throws IOException {
+        return tiny(dir, config, seed, cropSeed, Maniqa.CropDraws.FRESH_PER_IMAGE);
+    }
+
+    private static Maniqa tiny(Path dir, Maniqa.Config config, long seed, long cropSeed, Maniqa.CropDraws draws)
+            throws IOException {
         Path file = ReferenceCheckpoints.write(dir, "maniqa_tiny.safetensors",
                 ReferenceCheckpoints.random(referenceKeys(config), seed, 0.1, buffers(config)));
         try (WeightOpener.Opened w = WeightOpener.standard().open(file)) {
-            return Maniqa.load("maniqa-pipal", config, w, cropSeed, Placement.CPU_FP32);
+            return Maniqa.load("maniqa-pipal", config, w, cropSeed, draws, Placement.CPU_FP32);
         }
     }
 
@@ -181,7 +253,8 @@ class ManiqaTest {
         prefixed.remove("module.swintransformer1.layers.0.blocks.1.attn_mask");
         Path file = ReferenceCheckpoints.write(dir, "bad.safetensors", prefixed);
         try (WeightOpener.Opened w = WeightOpener.standard().open(file)) {
-            assertThatThrownBy(() -> Maniqa.load("maniqa", TINY, w, 0, Placement.CPU_FP32))
+            assertThatThrownBy(() -> Maniqa.load("maniqa", TINY, w, 0, Maniqa.CropDraws.FRESH_PER_IMAGE,
+                    Placement.CPU_FP32))
                     .isInstanceOf(WeightMismatchException.class)
                     .hasMessageContaining("tablock2.1.c_v.weight: file [16, 15], model [16, 16]")
                     .hasMessageContaining("swintransformer1.layers.0.blocks.1.attn_mask")
@@ -383,6 +456,24 @@ class ManiqaTest {
     }
 
     /**
+     * A continued stream scores a list in the caller's order, one image after another, even when same-size images
+     * are not adjacent; the image scored second gets other crops than it would get first.
+     */
+    @Test
+    void aContinuedStreamScoresAListInItsOrder(@TempDir Path dir) throws IOException {
+        RgbImage a = ReferenceCheckpoints.photo("opencv_baboon.png", 100, 60, 64, 48);
+        RgbImage small = ReferenceCheckpoints.photo("opencv_fruits.png", 10, 20, 30, 24);
+        RgbImage sameSizeAsA = ReferenceCheckpoints.photo("mpl_grace_hopper.png", 200, 150, 64, 48);
+        double[] listed = tiny(dir, TINY, 3, Maniqa.PYIQA_SEED, Maniqa.CropDraws.CONTINUED)
+                .scores(List.of(a, small, sameSizeAsA));
+        Maniqa oneByOne = tiny(dir, TINY, 3, Maniqa.PYIQA_SEED, Maniqa.CropDraws.CONTINUED);
+        double[] expected = {oneByOne.score(a, null), oneByOne.score(small, null), oneByOne.score(sameSizeAsA, null)};
+        assertThat(listed).containsExactly(expected);
+        double smallFirst = tiny(dir, TINY, 3, Maniqa.PYIQA_SEED, Maniqa.CropDraws.CONTINUED).score(small, null);
+        assertThat(smallFirst).isNotCloseTo(expected[1], offset(1e-7));
+    }
+
+    /**
      * The score of 7 crops run in passes of 5 and 2 equals Σ w·s / (Σ w + 1e-8) of the same crops run through the
      * network at once and reduced here.
      */
@@ -394,7 +485,7 @@ class ManiqaTest {
         double expected;
         try (AutoCloseable mode = Torch.inferenceMode(); PointerScope scope = new PointerScope()) {
             Tensor x = Torch.div(Torch.add(a.toTensor(), -0.5), 0.5);
-            ManiqaCrops crops = new ManiqaCrops(32, 7, Maniqa.PYIQA_SEED);
+            ManiqaCrops crops = new ManiqaCrops(32, 7, Maniqa.PYIQA_SEED, Maniqa.CropDraws.FRESH_PER_IMAGE);
             Tensor[] parts = crops.crops(crops.frame(45, 50)).stream()
                     .map(c -> x.narrow(2, c.top(), 32).narrow(3, c.left(), 32)).toArray(Tensor[]::new);
             Tensor[] sw = network.scoreAndWeight(Torch.cat(0, parts));

@@ -1,5 +1,7 @@
 package dev.xpsr.metrics;
 
+import dev.xpsr.io.JsonConfig;
+import dev.xpsr.io.ModelConfigException;
 import dev.xpsr.io.RgbImage;
 import dev.xpsr.io.TensorData;
 import dev.xpsr.nn.WeightMismatchException;
@@ -15,6 +17,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -22,8 +25,9 @@ import static org.assertj.core.api.Assertions.offset;
 
 /** MUSIQ: checkpoint layout, multi-scale preprocessing, blocks against direct formulas, scoring behaviour. */
 class MusiqTest {
-    /** Patch 8, stem 32 → 128 channels, width 16, 2 heads, 2 blocks, 4×4 position grid, scales 16 and 24. */
-    private static final Musiq.Config TINY = new Musiq.Config(8, 32, 16, 24, 2, 2, 4, new int[] {24, 16}, 1);
+    /** Patch 8, stem 32 → 128 channels, width 16, 2 heads, 2 blocks, 4×4 position grid, scales 16, 24, native. */
+    private static final Musiq.Config TINY = new Musiq.Config(8, 32, 16, 24, 2, 2, 4, 3, true, new int[] {24, 16},
+            OptionalInt.of(-1), 1);
 
     @BeforeAll
     static void start() {
@@ -42,17 +46,17 @@ class MusiqTest {
                 .add("block1.conv3.weight", 4 * r, r, 1, 1).norm("block1.gn3", 4 * r)
                 .add("block1.conv_proj.weight", 4 * r, r, 1, 1).norm("block1.gn_proj", 4 * r)
                 .linear("embedding", 4 * r * t * t, d)
-                .add("transformer_encoder.posembed_input.position_emb", 1, (long) c.gridSize() * c.gridSize(), d)
+                .add("transformer_encoder.posembed_input.position_emb", 1, (long) c.spatialPosGridSize() * c.spatialPosGridSize(), d)
                 .add("transformer_encoder.scaleembed_input.scale_emb", c.numScales(), d)
                 .add("transformer_encoder.cls", 1, 1, d)
                 .norm("transformer_encoder.encoder_norm", d);
-        for (int i = 0; i < c.depth(); i++) {
+        for (int i = 0; i < c.numLayers(); i++) {
             String b = "transformer_encoder.transformer.encoderblock_" + i + ".";
             k.norm(b + "norm1", d).linear(b + "attention.query", d, d).linear(b + "attention.key", d, d)
                     .linear(b + "attention.value", d, d).linear(b + "attention.out", d, d).norm(b + "norm2", d)
                     .linear(b + "mlp.fc1", d, c.mlpDim()).linear(b + "mlp.fc2", c.mlpDim(), d);
         }
-        return c.numClasses() > 1 ? k.linear("head.0", d, c.numClasses()) : k.linear("head", d, 1);
+        return c.numClass() > 1 ? k.linear("head.0", d, c.numClass()) : k.linear("head", d, 1);
     }
 
     private static Musiq tiny(Path dir, Musiq.Config config, long seed) throws IOException {
@@ -86,7 +90,8 @@ class MusiqTest {
         assertThat(MusiqPatches.resizedSize(5, 448, 224)).containsExactly(2, 224);
         assertThat(MusiqPatches.resizedSize(7, 448, 224)).containsExactly(4, 224);
         assertThat(MusiqPatches.resizedSize(512, 384, 224)).containsExactly(224, 168);
-        assertThatThrownBy(() -> new MusiqPatches(8, 4, new int[] {16}).extract(Torch.zeros(1, 3, 1, 40)))
+        MusiqPatches oneScale = new MusiqPatches(8, 4, new int[] {16}, OptionalInt.of(-1));
+        assertThatThrownBy(() -> oneScale.extract(Torch.zeros(1, 3, 1, 40)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("40x1 image is too narrow");
     }
 
@@ -112,7 +117,7 @@ class MusiqTest {
             pixels[i] = (i % 97) / 97f - 0.5f;
         }
         Tensor image = Torch.fromFloats(pixels, 1, 3, 12, 20);
-        MusiqPatches.Result r = new MusiqPatches(8, 4, new int[] {24, 16}).extract(image);
+        MusiqPatches.Result r = new MusiqPatches(8, 4, new int[] {24, 16}, OptionalInt.of(-1)).extract(image);
         assertThat(r.layout().spatialPositions()).containsExactly(0, 2, 8, 10, 0, 1, 2, 8, 9, 10, 0, 0, 0,
                 0, 1, 2, 8, 9, 10);
         assertThat(r.layout().scaleIds()).containsExactly(0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 0, 0, 0, 2, 2, 2, 2, 2, 2);
@@ -252,10 +257,88 @@ class MusiqTest {
     /** With several classes the head is head.0 + softmax and the score Σ k·p_k lies in [1, classes]. */
     @Test
     void distributionHeadGivesTheMeanOfItsClasses(@TempDir Path dir) throws IOException {
-        Musiq.Config tenClasses = new Musiq.Config(8, 32, 16, 24, 2, 1, 4, new int[] {16}, 10);
+        Musiq.Config tenClasses = new Musiq.Config(8, 32, 16, 24, 2, 1, 4, 2, true, new int[] {16},
+                OptionalInt.of(-1), 10);
         Musiq musiq = tiny(dir, tenClasses, 5);
         double s = musiq.score(ReferenceCheckpoints.photo("opencv_baboon.png", 0, 0, 24, 24), null);
         assertThat(s).isBetween(1.0, 10.0);
+    }
+
+    /** pyiqa's constructor arguments: defaults for absent ones, its AVA rule, None for the native scale. */
+    @Test
+    void pyiqaArgumentsFollowTheConstructor() {
+        assertThat(Musiq.Config.fromPyiqaArguments(json("{\"pretrained\": \"koniq10k\"}")))
+                .isEqualTo(Musiq.Config.koniq());
+        // pretrained=True without a model path selects the AVA checkpoint, whose head has 10 classes
+        assertThat(Musiq.Config.fromPyiqaArguments(json("{\"pretrained\": true, \"num_class\": 1}")).numClass())
+                .isEqualTo(10);
+        assertThat(Musiq.Config.fromPyiqaArguments(json("{\"pretrained\": false, \"num_class\": 1}")).numClass())
+                .isEqualTo(1);
+        Musiq.Config noNative = Musiq.Config.fromPyiqaArguments(json("{\"max_seq_len_from_original_res\": null, "
+                + "\"longer_side_lengths\": [128, 48], \"num_scales\": 2}"));
+        assertThat(noNative.maxSeqLenFromOriginalRes()).isEmpty();
+        assertThat(noNative.longerSideLengths()).containsExactly(128, 48);
+        assertThatThrownBy(() -> Musiq.Config.fromPyiqaArguments(json("{\"hidden\": 16}")))
+                .isInstanceOf(ModelConfigException.class).hasMessageContaining("'hidden' is not an argument");
+        assertThatThrownBy(() -> Musiq.Config.fromPyiqaArguments(json("{\"num_scales\": 2}")))
+                .hasMessageContaining("num_scales 2 is too small for scale ids 0..2");
+        assertThatThrownBy(() -> Musiq.Config.fromPyiqaArguments(json("{\"patch_size\": \"32\"}")))
+                .hasMessageContaining("'patch_size' should be an integer");
+    }
+
+    /**
+     * The 12×20 image of {@link #multiScaleLayoutAndNativePatchesMatchHandComputation} with the native scale left
+     * out (None), cut to 4 tokens and padded to 8: the resized scales are unchanged, the native tokens are the first
+     * of its row-major patches, then empty ones.
+     */
+    @Test
+    void originalResolutionIsLeftOutCutOrPadded() {
+        float[] pixels = new float[3 * 12 * 20];
+        for (int i = 0; i < pixels.length; i++) {
+            pixels[i] = (i % 89) / 89f - 0.4f;
+        }
+        Tensor image = Torch.fromFloats(pixels, 1, 3, 12, 20);
+        int[] sides = {24, 16};
+        MusiqPatches.Result all = new MusiqPatches(8, 4, sides, OptionalInt.of(-1)).extract(image);
+        MusiqPatches.Result none = new MusiqPatches(8, 4, sides, OptionalInt.empty()).extract(image);
+        MusiqPatches.Result cut = new MusiqPatches(8, 4, sides, OptionalInt.of(4)).extract(image);
+        MusiqPatches.Result padded = new MusiqPatches(8, 4, sides, OptionalInt.of(8)).extract(image);
+        assertThat(none.layout().length()).isEqualTo(13);
+        assertThat(cut.layout().scaleIds()).containsExactly(0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 0, 0, 0, 2, 2, 2, 2);
+        assertThat(padded.layout().mask()).endsWith(1, 1, 1, 1, 1, 1, 0, 0);
+        assertThat(padded.layout().spatialPositions()).endsWith(0, 1, 2, 8, 9, 10, 0, 0);
+        assertThat(Torch.maxAbsDiff(cut.patches(), all.patches().narrow(1, 0, 17))).isZero();
+        assertThat(Torch.maxAbsDiff(padded.patches().narrow(1, 0, 19), all.patches())).isZero();
+        assertThat(Torch.toFloats(padded.patches().narrow(1, 19, 2).contiguous())).containsOnly(0f);
+    }
+
+    /** Without use_scale_emb the scale table is loaded but not added: the score equals that with a zero table. */
+    @Test
+    void scaleEmbeddingIsAddedOnlyWhenAsked(@TempDir Path dir) throws IOException {
+        Musiq.Config without = new Musiq.Config(8, 32, 16, 24, 2, 1, 4, 3, false, new int[] {16, 24},
+                OptionalInt.of(-1), 1);
+        Musiq.Config with = new Musiq.Config(8, 32, 16, 24, 2, 1, 4, 3, true, new int[] {16, 24},
+                OptionalInt.of(-1), 1);
+        RgbImage photo = ReferenceCheckpoints.photo("opencv_baboon.png", 40, 30, 20, 28);
+        Map<String, TensorData> zeroScales = Map.of("transformer_encoder.scaleembed_input.scale_emb",
+                TensorData.ofFloats(new long[] {3, 16}, new float[48]));
+        double ignored = load(dir, "a", without, Map.of()).score(photo, null);
+        double zero = load(dir, "b", with, zeroScales).score(photo, null);
+        double used = load(dir, "c", with, Map.of()).score(photo, null);
+        assertThat(ignored).isCloseTo(zero, offset(1e-6)).isNotCloseTo(used, offset(1e-4));
+    }
+
+    private static Musiq load(Path dir, String name, Musiq.Config config, Map<String, TensorData> fixed)
+            throws IOException {
+        Path file = ReferenceCheckpoints.write(dir, name + ".safetensors",
+                ReferenceCheckpoints.random(referenceKeys(config), 9, 0.3, fixed));
+        try (WeightOpener.Opened w = WeightOpener.standard().open(file)) {
+            return Musiq.load(config, w, Placement.CPU_FP32);
+        }
+    }
+
+    private static JsonConfig json(String text) {
+        return JsonConfig.parse(text, "test");
     }
 
     private static double[][] project(dev.xpsr.nn.Linear layer, float[] x, int t, int d) {
