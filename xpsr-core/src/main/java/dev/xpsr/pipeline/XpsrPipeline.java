@@ -8,6 +8,7 @@ import dev.xpsr.pipeline.XpsrModels.Network;
 import dev.xpsr.scheduler.NoiseSource;
 import dev.xpsr.scheduler.Scheduler;
 import dev.xpsr.scheduler.Schedulers;
+import dev.xpsr.torch.ImageTensors;
 import dev.xpsr.torch.NativeStartup;
 import dev.xpsr.torch.Torch;
 import org.bytedeco.javacpp.PointerScope;
@@ -82,7 +83,7 @@ public final class XpsrPipeline {
                              StepListener listener) {
         TextContext ctx = encodePrompts(prompts);
         models.done(Network.TEXT_ENCODER);
-        Tensor image = placed(control.toTensor());
+        Tensor image = placed(ImageTensors.toTensor(control));
         NoiseSource noise = shape -> placed(drawn.next(shape));
         Scheduler scheduler = Schedulers.create(options.sampler(), models.schedulerConfig());
         scheduler.setTimesteps(options.steps());
@@ -92,7 +93,7 @@ public final class XpsrPipeline {
         models.done(Network.CONTROLNET, Network.UNET);
         Tensor decoded = decode(latents, options.vaeTiles());
         models.done(Network.VAE);
-        return RgbImage.fromVaeOutput(decoded.select(0, 0));
+        return ImageTensors.fromVaeOutput(decoded.select(0, 0));
     }
 
     /** [negative, positive] and [low-level negative, low-level] CLIP embeddings, each (2, 77, D). */

@@ -18,6 +18,7 @@ import dev.xpsr.scheduler.NoiseSource;
 import dev.xpsr.scheduler.Scheduler;
 import dev.xpsr.scheduler.SchedulerConfig;
 import dev.xpsr.scheduler.Schedulers;
+import dev.xpsr.torch.ImageTensors;
 import dev.xpsr.torch.Torch;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.AfterAll;
@@ -124,7 +125,7 @@ class XpsrPipelineGoldenTest {
             TextContext ctx = pipeline.encodePrompts(new Prompts(prompts.get("prompt").asText(),
                     prompts.get("negative_prompt").asText(), prompts.get("lowlevel_prompt").asText(),
                     prompts.get("lowlevel_negative_prompt").asText()));
-            Tensor image = control().toTensor();
+            Tensor image = ImageTensors.toTensor(control());
             Scheduler scheduler = Schedulers.create(o.sampler(), pipeline.models().schedulerConfig());
             scheduler.setTimesteps(o.steps());
             assertThat(Arrays.stream(scheduler.timesteps()).asDoubleStream().toArray())
@@ -145,7 +146,7 @@ class XpsrPipelineGoldenTest {
             });
             Tensor decoded = pipeline.decode(last, o.vaeTiles());
             Golden.assertClose("decoded", decoded, f.tensor(prefix + "decoded"), 1e-3);
-            return List.of(RgbImage.fromVaeOutput(decoded.select(0, 0)));
+            return List.of(ImageTensors.fromVaeOutput(decoded.select(0, 0)));
         }
     }
 
@@ -202,7 +203,7 @@ class XpsrPipelineGoldenTest {
     }
 
     private static RgbImage image(String key) {
-        return RgbImage.fromHwcTensor(f.tensor(key));
+        return ImageTensors.fromHwcTensor(f.tensor(key));
     }
 
     private static double[] toDoubles(float[] v) {
