@@ -1,5 +1,6 @@
 package dev.xpsr.cli;
 
+import dev.xpsr.net.RetryPolicy;
 import dev.xpsr.prompt.AnalyserPromptSource;
 import dev.xpsr.prompt.CaptionBatch;
 import dev.xpsr.prompt.CaptionClient;
@@ -96,9 +97,9 @@ public final class CaptionCommand implements Callable<Integer> {
             description = "Timeout for one request, whole answer included (default: ${DEFAULT-VALUE} s).")
     double requestTimeout;
 
-    @Option(names = "--attempts", defaultValue = "4",
-            description = "Requests per prompt at most; 429, 5xx and connection errors are retried with "
-                    + "exponential backoff (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--attempts", defaultValue = "5",
+            description = "Requests per prompt at most; 408, 429, 5xx, connection failures and timeouts are "
+                    + "retried with exponential backoff, honouring Retry-After (default: ${DEFAULT-VALUE}).")
     int attempts;
 
     @Option(names = "--retry-budget", defaultValue = "300", paramLabel = "SECONDS",
@@ -205,7 +206,7 @@ public final class CaptionCommand implements Callable<Integer> {
         try {
             ServerConfig config = ServerConfig.of(protocol, server, modelName).withApiKeyVariable(apiKeyVariable)
                     .withTimeouts(seconds(connectTimeout), seconds(requestTimeout))
-                    .withRetries(attempts, Duration.ofMillis(500), Duration.ofSeconds(10), seconds(retryBudget))
+                    .withRetry(RetryPolicy.DEFAULT.withMaxAttempts(attempts).withBudget(seconds(retryBudget)))
                     .withMaxConcurrency(concurrency).withLimits(maxTokens, maxChars, 4 << 20)
                     .withTemperature(temperature);
             return HttpCaptionClient.create(config);

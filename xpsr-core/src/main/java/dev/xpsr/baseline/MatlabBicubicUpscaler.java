@@ -2,6 +2,7 @@ package dev.xpsr.baseline;
 
 import dev.xpsr.degrade.MatlabImresize;
 import dev.xpsr.io.RgbImage;
+import dev.xpsr.torch.ImageTensors;
 import dev.xpsr.torch.NativeStartup;
 import dev.xpsr.torch.Torch;
 import org.bytedeco.javacpp.PointerScope;
@@ -29,7 +30,7 @@ public final class MatlabBicubicUpscaler implements BaselineUpscaler {
     public RgbImage upscale(RgbImage lr) {
         NativeStartup.ensureStarted();
         try (PointerScope scope = new PointerScope()) {
-            Tensor chw = lr.toHwcTensor().permute(2, 0, 1).contiguous();
+            Tensor chw = ImageTensors.toHwcTensor(lr).permute(2, 0, 1).contiguous();
             Tensor up = MatlabImresize.imresize(chw, scale, true);
             return toImage(Torch.toFloats(up), lr.width() * scale, lr.height() * scale);
         }

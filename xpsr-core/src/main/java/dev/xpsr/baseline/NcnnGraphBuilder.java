@@ -301,7 +301,7 @@ public final class NcnnGraphBuilder {
         Tensor slope = constant(bin.load(n, 1, l.name() + " slopes"), 1, n, 1, 1);
         return x -> {
             check(n == 1 || x[0].size(1) == n, p, n + " slopes for " + x[0].size(1) + " channels");
-            return one(x[0].mul(slope).where(x[0].lt(new org.bytedeco.pytorch.Scalar(0.0)), x[0]));
+            return one(x[0].mul(slope).where(Torch.lt(x[0], 0.0), x[0]));
         };
     }
 

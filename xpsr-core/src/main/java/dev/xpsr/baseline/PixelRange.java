@@ -1,6 +1,7 @@
 package dev.xpsr.baseline;
 
 import dev.xpsr.io.RgbImage;
+import dev.xpsr.torch.ImageTensors;
 import dev.xpsr.torch.Torch;
 import org.bytedeco.pytorch.Tensor;
 
@@ -31,7 +32,8 @@ public enum PixelRange {
 
     /** The image as a float32 (1, 3, H, W) tensor in this range. */
     public Tensor toTensor(RgbImage image) {
-        return this == UNIT ? image.toTensor() : image.toHwcTensor().permute(2, 0, 1).unsqueeze(0).contiguous();
+        return this == UNIT ? ImageTensors.toTensor(image)
+                : ImageTensors.toHwcTensor(image).permute(2, 0, 1).unsqueeze(0).contiguous();
     }
 
     /** A (1, 3, H, W) or (3, H, W) network output in this range as an 8-bit image. */

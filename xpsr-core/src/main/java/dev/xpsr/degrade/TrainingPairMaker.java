@@ -1,6 +1,7 @@
 package dev.xpsr.degrade;
 
 import dev.xpsr.io.RgbImage;
+import dev.xpsr.torch.ImageTensors;
 import dev.xpsr.torch.Torch;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
@@ -122,7 +123,7 @@ public final class TrainingPairMaker {
         RgbImage crop = flipPadCrop(gt, flip, left, top, size);
         RealEsrganDegradation.Params params = degradation.sample(rng);
         try (PointerScope scope = new PointerScope()) {
-            Tensor x = crop.toTensor();
+            Tensor x = ImageTensors.toTensor(crop);
             Tensor hr = preset().sharpenGt() ? usm.forward(x, USM_WEIGHT, USM_THRESHOLD) : x;
             Tensor lr = degradation.apply(hr, params);
             Tensor up = Resize.toSize(lr, Resize.Mode.BICUBIC, size, size);

@@ -4,6 +4,7 @@ import dev.xpsr.degrade.RealEsrganDegradation;
 import dev.xpsr.degrade.TrainingPairMaker;
 import dev.xpsr.degrade.TrainingSetLayout;
 import dev.xpsr.io.RgbImage;
+import dev.xpsr.torch.ImageTensors;
 import dev.xpsr.torch.NativeStartup;
 import org.bytedeco.javacpp.PointerScope;
 
@@ -37,7 +38,7 @@ public record DegradedSample(String name, RgbImage hr, RgbImage lr, long seed) {
         long seed = TrainingSetLayout.sampleSeed(baseSeed, name, 0);
         NativeStartup.ensureStarted();
         try (PointerScope scope = new PointerScope()) {
-            RgbImage lr = TrainingPairMaker.toImage(degradation.degrade(hr.toTensor(), seed).lr());
+            RgbImage lr = TrainingPairMaker.toImage(degradation.degrade(ImageTensors.toTensor(hr), seed).lr());
             return new DegradedSample(name, hr, lr, seed);
         }
     }

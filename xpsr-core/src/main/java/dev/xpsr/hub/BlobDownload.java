@@ -3,6 +3,7 @@ package dev.xpsr.hub;
 import dev.xpsr.hub.HubErrors.Target;
 import dev.xpsr.hub.HubException.Kind;
 import dev.xpsr.io.AtomicFiles;
+import dev.xpsr.net.RetryPolicy;
 
 import java.io.EOFException;
 import java.io.IOException;
@@ -27,8 +28,8 @@ import java.util.regex.Pattern;
  *       {@code Range: bytes=N-} and appends on {@code 206}; a {@code 200} means the server ignored the range,
  *       so the file is restarted;</li>
  *   <li>a connection cut mid-body is resumed the same way, up to the retry policy's count of failures in a
- *       row (a failure after new bytes arrived counts as the first again, as Python resets its counter);
- *       when they run out the partial file is kept for the next run;</li>
+ *       row and within its budget (a failure after new bytes arrived starts a new series, as Python resets its
+ *       counter); when they run out the partial file is kept for the next run;</li>
  *   <li>the finished file must have the announced size and, when the ETag is a 64-hex sha256 (LFS), that hash
  *       (huggingface_hub 0.20 checks only the size); a bad file is deleted, never installed;</li>
  *   <li>then it is renamed to {@code blobs/{etag}} in one step.</li>
@@ -60,7 +61,7 @@ final class BlobDownload {
     }
 
     private void fetch(Target target, FileMetadata meta, Path part) throws IOException {
-        int failures = 0;
+        RetryPolicy.Attempts attempts = http.retryPolicy().start();
         while (true) {
             long have = usablePartial(part, meta.size());
             if (have == meta.size()) {
@@ -76,11 +77,17 @@ final class BlobDownload {
                 if (Thread.currentThread().isInterrupted()) {
                     throw e;
                 }
-                failures = Files.exists(part) && Files.size(part) > have ? 1 : failures + 1;
-                if (failures > http.retryPolicy().maxRetries()) {
-                    throw interrupted(target, part, failures, e);
+                if (Files.exists(part) && Files.size(part) > have) {
+                    attempts.progressed();
                 }
-                http.pause("GET " + HubHttp.describe(meta.location()), failures, e.toString());
+                if (!RetryPolicy.isRetryable(e)) {
+                    throw interrupted(target, part, attempts.failures() + 1, e);
+                }
+                Duration wait = attempts.next(null);
+                if (wait == null) {
+                    throw interrupted(target, part, attempts.failures(), e);
+                }
+                http.pause("GET " + HubHttp.describe(meta.location()), attempts, wait, e.toString());
             }
         }
     }

@@ -2,6 +2,7 @@ package dev.xpsr.hub;
 
 import dev.xpsr.hub.HubErrors.Target;
 import dev.xpsr.hub.HubException.Kind;
+import dev.xpsr.net.RetryPolicy;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -346,7 +347,7 @@ public final class HubClient {
             return this;
         }
 
-        /** Retries of transient failures (default {@link RetryPolicy#DEFAULT}). */
+        /** Retries of transient failures (default {@link RetryPolicy#DEFAULT}, {@link RetryPolicy#NONE} for none). */
         public Builder retryPolicy(RetryPolicy retry) {
             this.retry = Objects.requireNonNull(retry, "retry");
             return this;

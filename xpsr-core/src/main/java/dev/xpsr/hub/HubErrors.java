@@ -1,6 +1,7 @@
 package dev.xpsr.hub;
 
 import dev.xpsr.hub.HubException.Kind;
+import dev.xpsr.net.RetryPolicy;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -60,7 +61,7 @@ final class HubErrors {
                     + tokenAdvice() + detail, null);
         }
         return new HubException(Kind.SERVER, status, settings.endpoint() + " answered HTTP " + status + " for "
-                + t.describe() + (status >= 500 || status == 429 ? " even after retrying: try again later"
+                + t.describe() + (RetryPolicy.isRetryable(status) ? " even after retrying: try again later"
                 : "") + " (" + HubHttp.describe(r.url()) + ")." + detail, null);
     }
 

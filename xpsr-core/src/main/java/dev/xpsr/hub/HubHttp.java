@@ -1,14 +1,15 @@
 package dev.xpsr.hub;
 
-import javax.net.ssl.SSLException;
+import dev.xpsr.net.RetryPolicy;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.net.HttpURLConnection;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.net.UnknownHostException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -26,8 +27,9 @@ import java.util.Objects;
  *       drops it when the download URL's host differs from the hub's, and {@code requests} strips it on
  *       cross-host redirects; 0.20 dropped it for every redirected download.)</li>
  *   <li>{@code Accept-Encoding: identity}, so byte counts and {@code Range} offsets refer to the file itself;</li>
- *   <li>5xx, 429, connection failures and timeouts are retried per {@link RetryPolicy}; an unknown host or a
- *       TLS failure is not, since waiting does not fix them.</li>
+ *   <li>failures are retried by the project's shared {@link RetryPolicy}: 408, 429 and 5xx answers (honouring
+ *       {@code Retry-After}), connection failures and timeouts; an unknown host, a TLS failure or another 4xx
+ *       is final.</li>
  * </ul>
  *
  * <p>{@link HttpURLConnection} rather than {@code java.net.http.HttpClient}: its read timeout bounds every read
@@ -102,23 +104,38 @@ final class HubHttp {
 
     private Response send(String method, URI url, Map<String, String> headers, Duration timeout)
             throws IOException {
-        for (int attempt = 0; ; attempt++) {
+        RetryPolicy.Attempts attempts = retry.start();
+        while (true) {
+            Duration wait;
+            String reason;
             try {
                 Response r = open(method, url, headers, timeout);
-                if (!isTransient(r.status()) || attempt == retry.maxRetries()) {
+                if (!RetryPolicy.isRetryable(r.status())) {
                     return r;
                 }
-                r.close();
-                pause(method + " " + describe(url), attempt + 1, "HTTP " + r.status());
-            } catch (UnknownHostException | SSLException e) {
-                throw unreachable(method, url, e, attempt + 1);
-            } catch (IOException e) {
-                if (attempt == retry.maxRetries()) {
-                    throw unreachable(method, url, e, attempt + 1);
+                wait = attempts.next(retryAfter(r));
+                if (wait == null) {
+                    return r; // the last answer: the caller turns its status into an error
                 }
-                pause(method + " " + describe(url), attempt + 1, e.toString());
+                r.close();
+                reason = "HTTP " + r.status();
+            } catch (IOException e) {
+                if (!RetryPolicy.isRetryable(e)) {
+                    int made = attempts.failures() + 1;
+                    throw unreachable(method, url, e, made + (made == 1 ? " attempt" : " attempts"));
+                }
+                wait = attempts.next(null);
+                if (wait == null) {
+                    throw unreachable(method, url, e, attempts.givingUp());
+                }
+                reason = e.toString();
             }
+            pause(method + " " + describe(url), attempts, wait, reason);
         }
+    }
+
+    private static Duration retryAfter(Response r) {
+        return RetryPolicy.parseRetryAfter(r.header("Retry-After"), Instant.now());
     }
 
     private Response open(String method, URI url, Map<String, String> headers, Duration timeout)
@@ -143,12 +160,12 @@ final class HubHttp {
         }
     }
 
-    /** Waits before a retry, telling the listener. */
-    void pause(String request, int retryNumber, String reason) throws InterruptedIOException {
-        Duration delay = retry.delay(retryNumber);
-        listener.retrying(request, retryNumber, retry.maxRetries(), delay, reason);
+    /** Waits {@code wait} before the next of {@code attempts}, telling the listener. */
+    void pause(String request, RetryPolicy.Attempts attempts, Duration wait, String reason)
+            throws InterruptedIOException {
+        listener.retrying(request, attempts.failures(), attempts.maxRetries(), wait, reason);
         try {
-            Thread.sleep(delay.toMillis());
+            Thread.sleep(wait.toMillis(), wait.toNanosPart() % 1_000_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while waiting to retry " + request);
@@ -159,10 +176,9 @@ final class HubHttp {
         return retry;
     }
 
-    private static HubException unreachable(String method, URI url, IOException e, int attempts) {
+    private static HubException unreachable(String method, URI url, IOException e, String attempts) {
         return new HubException(HubException.Kind.NETWORK, -1, "Could not reach " + url.getHost() + " for "
-                + method + " " + describe(url) + " (" + attempts + (attempts == 1 ? " attempt" : " attempts") + "): " + e,
-                e);
+                + method + " " + describe(url) + " (" + attempts + "): " + e, e);
     }
 
     private static HubException tooManyRedirects(URI url) {
@@ -183,10 +199,6 @@ final class HubHttp {
     /** Whether {@code url} is on the endpoint's scheme, host and port. */
     boolean isHub(URI url) {
         return sameOrigin(url, endpoint);
-    }
-
-    private static boolean isTransient(int status) {
-        return status >= 500 || status == 429;
     }
 
     private static boolean isRedirect(int status) {

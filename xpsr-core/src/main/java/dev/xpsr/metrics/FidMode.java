@@ -1,6 +1,7 @@
 package dev.xpsr.metrics;
 
 import dev.xpsr.io.RgbImage;
+import dev.xpsr.torch.ImageTensors;
 import dev.xpsr.torch.Torch;
 import org.bytedeco.pytorch.Tensor;
 
@@ -69,7 +70,7 @@ public enum FidMode {
 
     private static Tensor legacy(RgbImage image) {
         return Torch.scoped(() -> {
-            Tensor resized = Torch.upsampleBilinear(image.toTensor(), SIZE, SIZE, null, null);
+            Tensor resized = Torch.upsampleBilinear(ImageTensors.toTensor(image), SIZE, SIZE, null, null);
             return Torch.add(Torch.mul(resized, 2), -1);
         });
     }

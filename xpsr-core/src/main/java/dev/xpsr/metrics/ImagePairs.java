@@ -1,6 +1,7 @@
 package dev.xpsr.metrics;
 
 import dev.xpsr.io.RgbImage;
+import dev.xpsr.torch.ImageTensors;
 import dev.xpsr.torch.Torch;
 import org.bytedeco.pytorch.Tensor;
 
@@ -71,7 +72,7 @@ final class ImagePairs {
     static Tensor stack(List<RgbImage> images, int[] indices) {
         Tensor[] parts = new Tensor[indices.length];
         for (int i = 0; i < indices.length; i++) {
-            parts[i] = images.get(indices[i]).toTensor();
+            parts[i] = ImageTensors.toTensor(images.get(indices[i]));
         }
         return parts.length == 1 ? parts[0] : Torch.cat(0, parts);
     }

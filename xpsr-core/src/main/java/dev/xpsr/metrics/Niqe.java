@@ -1,6 +1,7 @@
 package dev.xpsr.metrics;
 
 import dev.xpsr.io.RgbImage;
+import dev.xpsr.torch.ImageTensors;
 import dev.xpsr.torch.Torch;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
@@ -111,7 +112,7 @@ public final class Niqe implements Metric {
     /** {@code to_y_channel}, crop border and {@code round()}: the integer-valued float32 plane NIQE analyses. */
     public FloatPlane roundedY(RgbImage image) {
         try (PointerScope scope = new PointerScope()) {
-            Tensor y = Luma.crop(Luma.basicsrY(image.toTensor()), cropBorder).round();
+            Tensor y = Luma.crop(Luma.basicsrY(ImageTensors.toTensor(image)), cropBorder).round();
             return new FloatPlane((int) y.size(2), (int) y.size(3), Torch.toFloats(y));
         }
     }

@@ -5,16 +5,10 @@ import dev.xpsr.io.TorchCheckpointException;
 import dev.xpsr.io.TorchPickle.StorageRef;
 import dev.xpsr.io.TorchPickle.TensorRef;
 import dev.xpsr.io.TorchPickleWriter;
+import dev.xpsr.torch.LibtorchUnpickler;
 import dev.xpsr.torch.Torch;
-import org.bytedeco.javacpp.BytePointer;
-import org.bytedeco.javacpp.Pointer;
-import org.bytedeco.javacpp.PointerPointer;
 import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.ByteVector;
-import org.bytedeco.pytorch.GenericList;
-import org.bytedeco.pytorch.IValue;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -34,9 +28,9 @@ import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
 
 /**
- * Builds a checkpoint's tensors with libtorch's {@code torch::pickle_load}: for each batch of storages, a
- * {@code torch.save}-layout zip is assembled in native memory from a pickle {@link TorchPickleWriter} wrote and
- * the checkpoint's own storage records, and handed to {@code pickle_load}.
+ * Builds a checkpoint's tensors with libtorch's {@code torch::pickle_load} ({@link LibtorchUnpickler}): for each
+ * batch of storages, a {@code torch.save}-layout zip is assembled in native memory from a pickle
+ * {@link TorchPickleWriter} wrote and the checkpoint's own storage records, and handed to {@code pickle_load}.
  *
  * <p>Batches keep the peak memory near the size of the tensors plus two batches ({@code pickle_load} needs the
  * whole zip as one {@code std::vector<char>} and copies each record out of it). Every record is copied through
@@ -109,11 +103,15 @@ final class LibtorchPickleLoader {
         // the scope frees the zip buffer and every temporary; the retained tensors outlive it
         try (PointerScope scope = new PointerScope()) {
             byte[] pickle = TorchPickleWriter.tensorList(batch.values());
-            GenericList list = unpickle(file, compose(file, zip, prefix, pickle, storages.values()), batch.size());
+            List<Tensor> tensors = LibtorchUnpickler.tensorList(archiveBound(pickle, storages.values()),
+                    out -> writeArchive(out, file, zip, prefix, pickle, storages.values()));
+            if (tensors.size() != batch.size()) {
+                throw new TorchCheckpointException(file, null, "libtorch returned " + tensors.size()
+                        + " tensors for the list of " + batch.size() + " tensors it was given");
+            }
             int i = 0;
             for (Map.Entry<String, TensorRef> e : batch.entrySet()) {
-                // toTensor() is a reference into the list, freed with it; the copy owns a reference of its own
-                Tensor t = new Tensor(list.get(i++).toTensor());
+                Tensor t = tensors.get(i++);
                 check(file, e.getKey(), e.getValue(), t);
                 t.retainReference();
                 loaded.put(e.getKey(), t);
@@ -124,49 +122,31 @@ final class LibtorchPickleLoader {
         }
     }
 
-    private static GenericList unpickle(Path file, ByteVector archive, int size) throws TorchCheckpointException {
-        IValue root = torch.pickle_load(archive);
-        if (!root.isList() || root.toList().size() != size) {
-            throw new TorchCheckpointException(file, null, "libtorch returned a " + root.tagKind().getString()
-                    + " for the list of " + size + " tensors it was given");
-        }
-        return root.toList();
-    }
-
     /** libtorch built what the pickle said; a difference would mean the two readers disagree. */
     private static void check(Path file, String key, TensorRef ref, Tensor t) throws TorchCheckpointException {
         long[] stride = new long[(int) t.dim()];
         Arrays.setAll(stride, i -> t.stride(i));
-        boolean same = dtype(t) == ref.dtype() && Arrays.equals(Torch.shape(t), ref.size())
+        boolean same = Torch.dtype(t) == ref.dtype() && Arrays.equals(Torch.shape(t), ref.size())
                 && Arrays.equals(stride, ref.stride()) && t.storage_offset() == ref.offset() && t.is_cpu();
         if (!same) {
-            throw new TorchCheckpointException(file, key, "libtorch rebuilt it as " + dtype(t) + Arrays.toString(
-                    Torch.shape(t)) + " instead of " + ref);
+            throw new TorchCheckpointException(file, key, "libtorch rebuilt it as " + Torch.dtype(t)
+                    + Arrays.toString(Torch.shape(t)) + " instead of " + ref);
         }
     }
 
-    /** By value: the enum constants JavaCPP returns from {@code scalar_type()} are not the canonical instances. */
-    static DType dtype(Tensor t) {
-        int value = t.scalar_type().value;
-        for (DType d : DType.values()) {
-            if (Torch.scalarType(d).value == value) {
-                return d;
-            }
-        }
-        return null;
-    }
+    // ---------------------------------------------------------------- the archive
 
-    // ---------------------------------------------------------------- the zip in native memory
-
-    private static ByteVector compose(Path file, ZipFile zip, String prefix, byte[] pickle,
-            Collection<StorageRef> storages) throws IOException {
+    /** Room for the archive: stored entries cost their bytes plus a local header and a directory entry each. */
+    private static long archiveBound(byte[] pickle, Collection<StorageRef> storages) {
         long bound = pickle.length + 4096L;
         for (StorageRef s : storages) {
-            // a stored entry costs its bytes plus a local header and a directory entry, each naming it
             bound += s.byteLength() + 2L * (ARCHIVE.length() + 5 + s.key().length()) + 256;
         }
-        ByteVector bytes = new ByteVector(bound);
-        NativeOutputStream out = new NativeOutputStream(dataPointer(bytes, bound), bound);
+        return bound;
+    }
+
+    private static void writeArchive(OutputStream out, Path file, ZipFile zip, String prefix, byte[] pickle,
+            Collection<StorageRef> storages) throws IOException {
         try (ZipOutputStream zos = new ZipOutputStream(out)) {
             stored(zos, ARCHIVE + "data.pkl", pickle);
             stored(zos, ARCHIVE + "version", "3\n".getBytes(StandardCharsets.US_ASCII));
@@ -175,8 +155,6 @@ final class LibtorchPickleLoader {
                 copyRecord(file, zos, zip, prefix, s, buffer);
             }
         }
-        bytes.resize(out.written());
-        return bytes;
     }
 
     private static void stored(ZipOutputStream zos, String name, byte[] data) throws IOException {
@@ -211,61 +189,9 @@ final class LibtorchPickleLoader {
         return e;
     }
 
-    /**
-     * The first byte of a {@code std::vector<char>}. JavaCPP's {@code ByteVector} has no {@code data()} and fills
-     * element by element through JNI (hours for gigabytes). libstdc++ and libc++ both keep the begin pointer as the
-     * vector's first member; it is read here and verified with sentinel bytes written through the vector itself,
-     * so another layout fails loudly instead of writing elsewhere.
-     */
-    static BytePointer dataPointer(ByteVector v, long size) {
-        BytePointer data = new BytePointer(new PointerPointer<Pointer>(v).get(0)).capacity(size);
-        v.put(0, (byte) 0x5a);
-        v.put(size - 1, (byte) 0xa5);
-        if (data.isNull() || data.get(0) != 0x5a || data.get(size - 1) != (byte) 0xa5) {
-            throw new IllegalStateException("cannot locate the bytes of a std::vector<char> on this platform");
-        }
-        return data;
-    }
-
     private static String firstLine(RuntimeException e) {
         String m = String.valueOf(e.getMessage());
         int nl = m.indexOf('\n');
         return nl < 0 ? m : m.substring(0, nl);
-    }
-
-    /** Sequential writes into a native buffer of fixed capacity. */
-    private static final class NativeOutputStream extends OutputStream {
-        private final BytePointer base;
-        private final long capacity;
-        private long written;
-
-        NativeOutputStream(BytePointer base, long capacity) {
-            this.base = base;
-            this.capacity = capacity;
-        }
-
-        long written() {
-            return written;
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-            reserve(1);
-            base.put(written++, (byte) b);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            reserve(len);
-            base.position(written).put(b, off, len);
-            base.position(0);
-            written += len;
-        }
-
-        private void reserve(long n) throws IOException {
-            if (written + n > capacity) {
-                throw new IOException("the assembled zip outgrows its " + capacity + "-byte buffer");
-            }
-        }
     }
 }

@@ -5,7 +5,7 @@ import dev.xpsr.io.TorchCheckpointException;
 import dev.xpsr.io.TorchPickle;
 import dev.xpsr.io.TorchPickle.TensorRef;
 import dev.xpsr.torch.NativeStartup;
-import org.bytedeco.javacpp.BytePointer;
+import dev.xpsr.torch.Torch;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 
@@ -169,8 +169,7 @@ public final class TorchBinWeights implements WeightSource, AutoCloseable {
             return out; // an empty tensor may have no data pointer at all
         }
         try (PointerScope scope = new PointerScope()) {
-            Tensor c = tensors.get(key).contiguous();
-            out.put(new BytePointer(c.data_ptr()).capacity(n).asByteBuffer());
+            Torch.copyBytes(tensors.get(key), out);
         } catch (RuntimeException e) {
             throw new IllegalStateException(file + ": copying tensor \"" + key + "\" failed: " + e.getMessage(), e);
         }

@@ -1,6 +1,7 @@
 package dev.xpsr.pipeline;
 
 import dev.xpsr.io.RgbImage;
+import dev.xpsr.torch.ImageTensors;
 import dev.xpsr.torch.Torch;
 import org.bytedeco.pytorch.Tensor;
 
@@ -97,8 +98,8 @@ public final class ColorFix {
 
     /** XPSR {@code adain_color_fix(target, source)} on 8-bit images of any sizes. */
     public static RgbImage adainColorFix(RgbImage target, RgbImage source) {
-        return RgbImage.fromTensorTruncating(clamp01(
-                adaptiveInstanceNormalization(target.toTensor(), source.toTensor())));
+        return ImageTensors.fromTensorTruncating(clamp01(
+                adaptiveInstanceNormalization(ImageTensors.toTensor(target), ImageTensors.toTensor(source))));
     }
 
     /**
@@ -110,8 +111,8 @@ public final class ColorFix {
             throw new IllegalArgumentException("wavelet colour fix needs equal sizes, got target " + target.width()
                     + "x" + target.height() + " and source " + source.width() + "x" + source.height());
         }
-        return RgbImage.fromTensorTruncating(clamp01(
-                waveletReconstruction(target.toTensor(), source.toTensor())));
+        return ImageTensors.fromTensorTruncating(clamp01(
+                waveletReconstruction(ImageTensors.toTensor(target), ImageTensors.toTensor(source))));
     }
 
     private static Tensor clamp01(Tensor x) {

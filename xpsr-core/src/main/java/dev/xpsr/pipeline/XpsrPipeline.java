@@ -8,6 +8,7 @@ import dev.xpsr.pipeline.XpsrModels.Network;
 import dev.xpsr.scheduler.NoiseSource;
 import dev.xpsr.scheduler.Scheduler;
 import dev.xpsr.scheduler.StepOutput;
+import dev.xpsr.torch.ImageTensors;
 import dev.xpsr.torch.NativeStartup;
 import dev.xpsr.torch.Torch;
 import org.bytedeco.javacpp.PointerScope;
@@ -131,7 +132,7 @@ public final class XpsrPipeline {
         try (XpsrModels.Lease lease = models.use(Network.TEXT_ENCODER)) {
             ctx = encodePrompts(prompts);
         }
-        Tensor image = placed(control.toTensor());
+        Tensor image = placed(ImageTensors.toTensor(control));
         NoiseSource noise = shape -> placed(drawn.next(shape));
         Scheduler scheduler = options.sampler().create(models.schedulerConfig());
         scheduler.setTimesteps(options.steps());
@@ -149,7 +150,7 @@ public final class XpsrPipeline {
         try (XpsrModels.Lease lease = models.use(Network.VAE)) {
             decoded = decode(latents, options.vaeTiles());
         }
-        return RgbImage.fromVaeOutput(decoded.select(0, 0));
+        return ImageTensors.fromVaeOutput(decoded.select(0, 0));
     }
 
     private static void enter(Stage stage, Observer observer) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.xpsr.io.RgbImage;
+import dev.xpsr.net.RetryPolicy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,10 +35,10 @@ import java.util.function.Function;
  * <p>Per caption: the image goes as PNG in base64, the instruction as the user message; at most
  * {@link ServerConfig#maxConcurrency()} requests are in flight through one client; each request is limited to
  * {@link ServerConfig#requestTimeout()} for the whole answer and {@link ServerConfig#maxResponseBytes()} of body.
- * Connection failures, 429, 408 and 5xx are retried with {@link Backoff} (honouring {@code Retry-After}) up to
- * {@link ServerConfig#maxAttempts()} requests, and no request starts and no wait ends after
- * {@link ServerConfig#retryBudget()}; so one caption takes at most the budget plus one request timeout. Timeouts,
- * other 4xx, malformed and empty answers fail at once with a {@link CaptionException}.
+ * Failures are retried by the project's shared {@link RetryPolicy} ({@link ServerConfig#retry()}): 408, 429 and
+ * 5xx answers (honouring {@code Retry-After}), connection failures and timeouts, within the policy's attempts and
+ * budget, so one caption takes at most the budget plus one request timeout. Other 4xx, an unknown host, oversized,
+ * malformed and empty answers fail at once with a {@link CaptionException}.
  *
  * <p>The API key is read once from the configured environment variable, sent only in the
  * {@code Authorization} header and never logged; server error texts are scrubbed of it before they reach a
@@ -55,7 +56,7 @@ public final class HttpCaptionClient implements CaptionClient {
     private final String apiKey;
     private final HttpClient http;
     private final Semaphore permits;
-    private final Backoff backoff;
+    private final Random random;
 
     private HttpCaptionClient(ServerConfig config, String apiKey, Random random) {
         this.config = config;
@@ -65,7 +66,7 @@ public final class HttpCaptionClient implements CaptionClient {
         this.http = HttpClient.newBuilder().connectTimeout(config.connectTimeout())
                 .version(HttpClient.Version.HTTP_1_1).followRedirects(HttpClient.Redirect.NORMAL).build();
         this.permits = new Semaphore(config.maxConcurrency(), true);
-        this.backoff = new Backoff(config.initialBackoff(), config.maxBackoff(), random);
+        this.random = random;
     }
 
     /** A client for {@code config}, its API key (if any) read from the process environment. */
@@ -108,7 +109,7 @@ public final class HttpCaptionClient implements CaptionClient {
     @Override
     public String caption(RgbImage image, String instruction) throws CaptionException {
         byte[] request = requestBytes(image, instruction);
-        long deadline = System.nanoTime() + config.retryBudget().toNanos();
+        RetryPolicy.Attempts attempts = config.retry().start(random);
         for (int attempt = 1; ; attempt++) {
             try {
                 return send(request);
@@ -116,14 +117,9 @@ public final class HttpCaptionClient implements CaptionClient {
                 if (!failed.retryable) {
                     throw failed.toException(describe(), attempt, attempt == 1 ? "" : " (attempt " + attempt + ")");
                 }
-                if (attempt >= config.maxAttempts()) {
-                    throw failed.toException(describe(), attempt, " (gave up after " + attempt + " attempts)");
-                }
-                Duration wait = backoff.delay(attempt, failed.retryAfter);
-                if (System.nanoTime() + wait.toNanos() > deadline) {
-                    throw failed.toException(describe(), attempt, String.format(Locale.ROOT,
-                            " (gave up after %d attempts: the retry budget of %s is spent)", attempt,
-                            seconds(config.retryBudget())));
+                Duration wait = attempts.next(failed.retryAfter);
+                if (wait == null) {
+                    throw failed.toException(describe(), attempt, " (" + attempts.givingUp() + ")");
                 }
                 LOG.debug("{}: attempt {} failed ({}), retrying in {} ms", describe(), attempt, failed.getMessage(),
                         wait.toMillis());
@@ -195,33 +191,35 @@ public final class HttpCaptionClient implements CaptionClient {
     }
 
     private AttemptFailed timeout(Exception cause) {
-        return new AttemptFailed(CaptionException.Kind.TIMEOUT, -1, false, null, "no complete answer within "
-                + seconds(config.requestTimeout()), cause);
+        return new AttemptFailed(CaptionException.Kind.TIMEOUT, -1, RetryPolicy.isRetryable(cause), null,
+                "no complete answer within " + seconds(config.requestTimeout()), cause);
     }
 
-    /** A failed exchange: what it means and whether another try can help. */
+    /** A failed exchange: what it means, and whether another try can help by the shared {@link RetryPolicy}. */
     private AttemptFailed classify(Throwable cause) {
         if (cause instanceof BoundedBodySubscriber.TooLarge) {
+            // an I/O failure to the policy, but the same answer would come again
             return new AttemptFailed(CaptionException.Kind.RESPONSE_TOO_LARGE, -1, false, null, cause.getMessage(),
                     cause);
         }
         if (cause instanceof HttpConnectTimeoutException) {
-            return new AttemptFailed(CaptionException.Kind.UNREACHABLE, -1, true, null, "no connection within "
-                    + seconds(config.connectTimeout()), cause);
+            return unreachable("no connection within " + seconds(config.connectTimeout()), cause);
         }
         if (cause instanceof HttpTimeoutException) {
             return timeout((Exception) cause);
         }
         if (cause instanceof ConnectException) {
-            return new AttemptFailed(CaptionException.Kind.UNREACHABLE, -1, true, null, "cannot connect ("
-                    + messageOf(cause) + ")", cause);
+            return unreachable("cannot connect (" + messageOf(cause) + ")", cause);
         }
         if (cause instanceof IOException) {
-            return new AttemptFailed(CaptionException.Kind.UNREACHABLE, -1, true, null, "connection failed ("
-                    + messageOf(cause) + ")", cause);
+            return unreachable("connection failed (" + messageOf(cause) + ")", cause);
         }
-        return new AttemptFailed(CaptionException.Kind.UNREACHABLE, -1, false, null, "request failed ("
-                + messageOf(cause) + ")", cause);
+        return unreachable("request failed (" + messageOf(cause) + ")", cause);
+    }
+
+    private static AttemptFailed unreachable(String detail, Throwable cause) {
+        return new AttemptFailed(CaptionException.Kind.UNREACHABLE, -1, RetryPolicy.isRetryable(cause), null, detail,
+                cause);
     }
 
     /** The answer of a response, or why there is none. */
@@ -232,13 +230,14 @@ public final class HttpCaptionClient implements CaptionClient {
             return answerOf(status, body);
         }
         String detail = "HTTP " + status + serverMessage(body);
-        Duration retryAfter = Backoff.parseRetryAfter(response.headers().firstValue("Retry-After").orElse(null),
+        boolean retryable = RetryPolicy.isRetryable(status);
+        Duration retryAfter = RetryPolicy.parseRetryAfter(response.headers().firstValue("Retry-After").orElse(null),
                 Instant.now());
         if (status == 429) {
-            throw new AttemptFailed(CaptionException.Kind.RATE_LIMITED, status, true, retryAfter, detail, null);
+            throw new AttemptFailed(CaptionException.Kind.RATE_LIMITED, status, retryable, retryAfter, detail, null);
         }
         if (status == 408 || status >= 500) {
-            throw new AttemptFailed(CaptionException.Kind.SERVER_ERROR, status, true, retryAfter, detail, null);
+            throw new AttemptFailed(CaptionException.Kind.SERVER_ERROR, status, retryable, retryAfter, detail, null);
         }
         throw new AttemptFailed(CaptionException.Kind.REJECTED, status, false, null, detail, null);
     }

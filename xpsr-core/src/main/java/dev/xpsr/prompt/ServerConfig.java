@@ -1,5 +1,7 @@
 package dev.xpsr.prompt;
 
+import dev.xpsr.net.RetryPolicy;
+
 import java.net.URI;
 import java.time.Duration;
 import java.util.Objects;
@@ -16,11 +18,8 @@ import java.util.Objects;
  *                         null for none
  * @param connectTimeout   limit for opening a connection
  * @param requestTimeout   limit for one request, from sending to the whole answer received
- * @param maxAttempts      requests per caption at most (1 = no retry)
- * @param initialBackoff   wait before the first retry; doubles each retry, with jitter
- * @param maxBackoff       cap on one wait
- * @param retryBudget      cap on the whole caption, retries and waits included: no request starts and no wait
- *                         ends after it
+ * @param retry            which failures are retried, how often, after what pause and within what time per caption
+ *                         (the project's shared {@link RetryPolicy})
  * @param maxConcurrency   requests in flight at once through one client
  * @param maxTokens        generation limit sent to the server ({@code max_tokens} / {@code num_predict})
  * @param temperature      sampling temperature sent to the server; 0 is greedy, as XPSR's HF {@code generate}
@@ -28,9 +27,8 @@ import java.util.Objects;
  * @param maxResponseBytes responses larger than this are refused
  */
 public record ServerConfig(ServerProtocol protocol, URI baseUrl, String model, String apiKeyVariable,
-                           Duration connectTimeout, Duration requestTimeout, int maxAttempts, Duration initialBackoff,
-                           Duration maxBackoff, Duration retryBudget, int maxConcurrency, int maxTokens,
-                           double temperature, int maxAnswerChars, int maxResponseBytes) {
+                           Duration connectTimeout, Duration requestTimeout, RetryPolicy retry, int maxConcurrency,
+                           int maxTokens, double temperature, int maxAnswerChars, int maxResponseBytes) {
 
     public ServerConfig {
         Objects.requireNonNull(protocol, "protocol");
@@ -43,12 +41,10 @@ public record ServerConfig(ServerProtocol protocol, URI baseUrl, String model, S
         }
         positive(connectTimeout, "connectTimeout");
         positive(requestTimeout, "requestTimeout");
-        positive(initialBackoff, "initialBackoff");
-        positive(maxBackoff, "maxBackoff");
-        positive(retryBudget, "retryBudget");
-        if (maxAttempts < 1 || maxConcurrency < 1 || maxTokens < 1 || maxAnswerChars < 1 || maxResponseBytes < 1) {
-            throw new IllegalArgumentException("maxAttempts, maxConcurrency, maxTokens, maxAnswerChars and "
-                    + "maxResponseBytes must be at least 1");
+        Objects.requireNonNull(retry, "retry");
+        if (maxConcurrency < 1 || maxTokens < 1 || maxAnswerChars < 1 || maxResponseBytes < 1) {
+            throw new IllegalArgumentException("maxConcurrency, maxTokens, maxAnswerChars and maxResponseBytes must "
+                    + "be at least 1");
         }
         if (!(temperature >= 0)) {
             throw new IllegalArgumentException("temperature must be ≥ 0, got " + temperature);
@@ -56,54 +52,48 @@ public record ServerConfig(ServerProtocol protocol, URI baseUrl, String model, S
     }
 
     /**
-     * A config with the defaults: no API key, connect timeout 10 s, request timeout 120 s, 4 attempts, backoff from
-     * 0.5 s doubling to at most 10 s, retry budget 5 min, 2 requests at once, 300 tokens, temperature 0, answers
-     * up to 2000 characters, responses up to 4 MiB.
+     * A config with the defaults: no API key, connect timeout 10 s, request timeout 120 s, retries per
+     * {@link RetryPolicy#DEFAULT}, 2 requests at once, 300 tokens, temperature 0, answers up to 2000 characters,
+     * responses up to 4 MiB.
      */
     public static ServerConfig of(ServerProtocol protocol, URI baseUrl, String model) {
-        return new ServerConfig(protocol, baseUrl, model, null, Duration.ofSeconds(10), Duration.ofSeconds(120), 4,
-                Duration.ofMillis(500), Duration.ofSeconds(10), Duration.ofMinutes(5), 2, 300, 0.0, 2000, 4 << 20);
+        return new ServerConfig(protocol, baseUrl, model, null, Duration.ofSeconds(10), Duration.ofSeconds(120),
+                RetryPolicy.DEFAULT, 2, 300, 0.0, 2000, 4 << 20);
     }
 
     public ServerConfig withModel(String name) {
-        return new ServerConfig(protocol, baseUrl, name, apiKeyVariable, connectTimeout, requestTimeout, maxAttempts,
-                initialBackoff, maxBackoff, retryBudget, maxConcurrency, maxTokens, temperature, maxAnswerChars,
-                maxResponseBytes);
+        return new ServerConfig(protocol, baseUrl, name, apiKeyVariable, connectTimeout, requestTimeout, retry,
+                maxConcurrency, maxTokens, temperature, maxAnswerChars, maxResponseBytes);
     }
 
     public ServerConfig withApiKeyVariable(String variable) {
-        return new ServerConfig(protocol, baseUrl, model, variable, connectTimeout, requestTimeout, maxAttempts,
-                initialBackoff, maxBackoff, retryBudget, maxConcurrency, maxTokens, temperature, maxAnswerChars,
-                maxResponseBytes);
+        return new ServerConfig(protocol, baseUrl, model, variable, connectTimeout, requestTimeout, retry,
+                maxConcurrency, maxTokens, temperature, maxAnswerChars, maxResponseBytes);
     }
 
     public ServerConfig withTimeouts(Duration connect, Duration request) {
-        return new ServerConfig(protocol, baseUrl, model, apiKeyVariable, connect, request, maxAttempts,
-                initialBackoff, maxBackoff, retryBudget, maxConcurrency, maxTokens, temperature, maxAnswerChars,
-                maxResponseBytes);
+        return new ServerConfig(protocol, baseUrl, model, apiKeyVariable, connect, request, retry, maxConcurrency,
+                maxTokens, temperature, maxAnswerChars, maxResponseBytes);
     }
 
-    public ServerConfig withRetries(int attempts, Duration initial, Duration max, Duration budget) {
-        return new ServerConfig(protocol, baseUrl, model, apiKeyVariable, connectTimeout, requestTimeout, attempts,
-                initial, max, budget, maxConcurrency, maxTokens, temperature, maxAnswerChars, maxResponseBytes);
+    public ServerConfig withRetry(RetryPolicy policy) {
+        return new ServerConfig(protocol, baseUrl, model, apiKeyVariable, connectTimeout, requestTimeout, policy,
+                maxConcurrency, maxTokens, temperature, maxAnswerChars, maxResponseBytes);
     }
 
     public ServerConfig withMaxConcurrency(int requests) {
-        return new ServerConfig(protocol, baseUrl, model, apiKeyVariable, connectTimeout, requestTimeout, maxAttempts,
-                initialBackoff, maxBackoff, retryBudget, requests, maxTokens, temperature, maxAnswerChars,
-                maxResponseBytes);
+        return new ServerConfig(protocol, baseUrl, model, apiKeyVariable, connectTimeout, requestTimeout, retry,
+                requests, maxTokens, temperature, maxAnswerChars, maxResponseBytes);
     }
 
     public ServerConfig withLimits(int tokens, int answerChars, int responseBytes) {
-        return new ServerConfig(protocol, baseUrl, model, apiKeyVariable, connectTimeout, requestTimeout, maxAttempts,
-                initialBackoff, maxBackoff, retryBudget, maxConcurrency, tokens, temperature, answerChars,
-                responseBytes);
+        return new ServerConfig(protocol, baseUrl, model, apiKeyVariable, connectTimeout, requestTimeout, retry,
+                maxConcurrency, tokens, temperature, answerChars, responseBytes);
     }
 
     public ServerConfig withTemperature(double value) {
-        return new ServerConfig(protocol, baseUrl, model, apiKeyVariable, connectTimeout, requestTimeout, maxAttempts,
-                initialBackoff, maxBackoff, retryBudget, maxConcurrency, maxTokens, value, maxAnswerChars,
-                maxResponseBytes);
+        return new ServerConfig(protocol, baseUrl, model, apiKeyVariable, connectTimeout, requestTimeout, retry,
+                maxConcurrency, maxTokens, value, maxAnswerChars, maxResponseBytes);
     }
 
     /** "openai http://host:8000 model llava" — what the CLI prints as the prompt source. */

@@ -117,6 +117,25 @@ public final class Torch {
         return out;
     }
 
+    /**
+     * Copies the raw little-endian bytes of a CPU copy of the tensor (dtype unchanged, row-major) into {@code out}
+     * at its position, which advances past them; no intermediate Java array, so a tensor of gigabytes goes
+     * straight into a direct buffer.
+     *
+     * @throws IllegalArgumentException if {@code out} has fewer bytes remaining than the tensor holds
+     */
+    public static void copyBytes(Tensor t, ByteBuffer out) {
+        Tensor c = t.detach().cpu().contiguous();
+        long n = c.nbytes();
+        if (n > out.remaining()) {
+            throw new IllegalArgumentException("a tensor of " + n + " bytes " + Arrays.toString(shape(t))
+                    + " does not fit the " + out.remaining() + " bytes left in the buffer");
+        }
+        if (n > 0) { // an empty tensor may have no data pointer at all
+            out.put(new BytePointer(c.data_ptr()).capacity(n).asByteBuffer());
+        }
+    }
+
     /** The libtorch element type of a safetensors dtype. */
     public static ScalarType scalarType(DType dtype) {
         return switch (dtype) {
@@ -131,6 +150,21 @@ public final class Torch {
             case U8 -> ScalarType.Byte;
             case BOOL -> ScalarType.Bool;
         };
+    }
+
+    /**
+     * The safetensors dtype of the tensor's element type, or null when it has none (complex, float8, ...).
+     * Compared by value: the enum constants JavaCPP returns from {@code scalar_type()} are not the canonical
+     * instances.
+     */
+    public static DType dtype(Tensor t) {
+        int value = t.scalar_type().value;
+        for (DType d : DType.values()) {
+            if (scalarType(d).value == value) {
+                return d;
+            }
+        }
+        return null;
     }
 
     /** The tensor's shape. */

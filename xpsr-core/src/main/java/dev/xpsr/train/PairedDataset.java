@@ -6,6 +6,7 @@ import dev.xpsr.io.ImageFiles;
 import dev.xpsr.io.RgbImage;
 import dev.xpsr.prompt.PromptKind;
 import dev.xpsr.prompt.PromptStore;
+import dev.xpsr.torch.ImageTensors;
 import dev.xpsr.torch.Torch;
 
 import java.io.IOException;
@@ -145,9 +146,9 @@ public final class PairedDataset {
         if (config.highlevelPrompt().equals(TrainConfig.EMPTY)) {
             high = "";
         }
-        var hrTensor = hr.toTensor();
+        var hrTensor = ImageTensors.toTensor(hr);
         var pixelValues = Torch.add(Torch.mul(hrTensor, 2.0), -1.0);
-        var control = original ? hrTensor : lr.toTensor();
+        var control = original ? hrTensor : ImageTensors.toTensor(lr);
         return new TrainingSample(p.id(), pixelValues, control, high == null ? "" : high, low == null ? "" : low);
     }
 

@@ -1,6 +1,7 @@
 package dev.xpsr.baseline;
 
 import dev.xpsr.io.RgbImage;
+import dev.xpsr.torch.ImageTensors;
 import dev.xpsr.torch.NativeStartup;
 import dev.xpsr.torch.Torch;
 import org.bytedeco.javacpp.PointerScope;
@@ -39,7 +40,8 @@ class PixelRangeTest {
         try (PointerScope scope = new PointerScope()) {
             RgbImage img = RgbImage.filled(2, 1, 255, 7, 0);
             assertThat(Torch.toFloats(PixelRange.BYTE.toTensor(img))).containsExactly(255, 255, 7, 7, 0, 0);
-            assertThat(Torch.toFloats(PixelRange.UNIT.toTensor(img))).containsExactly(Torch.toFloats(img.toTensor()));
+            assertThat(Torch.toFloats(PixelRange.UNIT.toTensor(img)))
+                    .containsExactly(Torch.toFloats(ImageTensors.toTensor(img)));
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.xpsr.degrade;
 
 import dev.xpsr.io.ImageFiles;
 import dev.xpsr.io.RgbImage;
+import dev.xpsr.torch.ImageTensors;
 import dev.xpsr.torch.NativeStartup;
 import dev.xpsr.torch.Torch;
 import org.bytedeco.javacpp.PointerScope;
@@ -34,7 +35,7 @@ class RealEsrganDegradationTest {
     /** A centred side×side crop of a real photo as (1, 3, side, side) in [0, 1]. */
     static Tensor photo(String file, int side) throws Exception {
         RgbImage img = ImageFiles.read(hrFolder().resolve(file));
-        return img.crop((img.width() - side) / 2, (img.height() - side) / 2, side, side).toTensor();
+        return ImageTensors.toTensor(img.crop((img.width() - side) / 2, (img.height() - side) / 2, side, side));
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.xpsr.degrade;
 
 import dev.xpsr.io.ImageFiles;
 import dev.xpsr.io.RgbImage;
+import dev.xpsr.torch.ImageTensors;
 import dev.xpsr.torch.NativeStartup;
 import dev.xpsr.torch.Torch;
 import org.bytedeco.javacpp.PointerScope;
@@ -52,8 +53,8 @@ class TrainingPairMakerTest {
         TrainingPairMaker.Pair sharp = new TrainingPairMaker(DegradationPreset.defaults(), noFlip).make(baboon, 7);
         RgbImage crop = baboon.crop(sharp.cropX(), sharp.cropY(), 256, 256);
         try (PointerScope scope = new PointerScope()) {
-            RgbImage expected = TrainingPairMaker.toImage(Torch.clamp(new UsmSharp().forward(crop.toTensor(),
-                    0.5, 10), 0, 1));
+            RgbImage expected = TrainingPairMaker.toImage(Torch.clamp(
+                    new UsmSharp().forward(ImageTensors.toTensor(crop), 0.5, 10), 0, 1));
             assertThat(sharp.hr()).isEqualTo(expected);
         }
         assertThat(sharp.hr()).isNotEqualTo(crop);

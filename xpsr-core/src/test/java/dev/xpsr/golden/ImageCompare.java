@@ -1,6 +1,7 @@
 package dev.xpsr.golden;
 
 import dev.xpsr.io.RgbImage;
+import dev.xpsr.torch.ImageTensors;
 import org.bytedeco.pytorch.Tensor;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -36,7 +37,7 @@ public final class ImageCompare {
 
     /** Asserts pixel-exact equality with a stored (H, W, 3) image. */
     public static void assertExact(String what, RgbImage actual, Tensor expectedHwc) {
-        assertExact(what, actual, RgbImage.fromHwcTensor(expectedHwc));
+        assertExact(what, actual, ImageTensors.fromHwcTensor(expectedHwc));
     }
 
     public static void assertExact(String what, RgbImage actual, RgbImage expected) {
@@ -49,7 +50,7 @@ public final class ImageCompare {
      * rounding/truncation boundary in float32); prints the count for the record.
      */
     public static Diff assertNearlyExact(String what, RgbImage actual, Tensor expectedHwc, int maxOffByOne) {
-        Diff d = diff(actual, RgbImage.fromHwcTensor(expectedHwc));
+        Diff d = diff(actual, ImageTensors.fromHwcTensor(expectedHwc));
         System.out.printf("%s: %d channel values off by one, %d by more%n", what, d.offByOne(), d.offByMore());
         assertThat(d.offByMore()).as(what + ": channel values off by more than 1").isZero();
         assertThat(d.offByOne()).as(what + ": channel values off by one").isLessThanOrEqualTo(maxOffByOne);

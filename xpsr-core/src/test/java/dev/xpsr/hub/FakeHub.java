@@ -112,13 +112,15 @@ final class FakeHub implements AutoCloseable {
         final String pathPart;
         int times;
         final int status;
+        final String retryAfter;
         final int dropAfterBytes;
 
-        Fault(String method, String pathPart, int times, int status, int dropAfterBytes) {
+        Fault(String method, String pathPart, int times, int status, String retryAfter, int dropAfterBytes) {
             this.method = method;
             this.pathPart = pathPart;
             this.times = times;
             this.status = status;
+            this.retryAfter = retryAfter;
             this.dropAfterBytes = dropAfterBytes;
         }
     }
@@ -187,12 +189,17 @@ final class FakeHub implements AutoCloseable {
 
     /** The next {@code times} matching requests answer {@code status} with an empty body. */
     synchronized void failWith(String method, String pathPart, int times, int status) {
-        faults.add(new Fault(method, pathPart, times, status, -1));
+        failWith(method, pathPart, times, status, null);
+    }
+
+    /** As {@link #failWith(String, String, int, int)}, the answers carrying {@code Retry-After: retryAfter}. */
+    synchronized void failWith(String method, String pathPart, int times, int status, String retryAfter) {
+        faults.add(new Fault(method, pathPart, times, status, retryAfter, -1));
     }
 
     /** The next {@code times} matching downloads send their headers and {@code bytes} bytes, then hang up. */
     synchronized void dropAfter(String pathPart, int times, int bytes) {
-        faults.add(new Fault("GET", pathPart, times, -1, bytes));
+        faults.add(new Fault("GET", pathPart, times, -1, null, bytes));
     }
 
     List<Request> requests() {
@@ -218,6 +225,9 @@ final class FakeHub implements AutoCloseable {
                     System.nanoTime()));
             Fault fault = takeFault(ex.getRequestMethod(), path);
             if (fault != null && fault.status > 0) {
+                if (fault.retryAfter != null) {
+                    ex.getResponseHeaders().set("Retry-After", fault.retryAfter);
+                }
                 send(ex, fault.status, new byte[0]);
             } else if (path.startsWith("/lfs/")) {
                 serveLfs(ex, path.substring("/lfs/".length()), fault);

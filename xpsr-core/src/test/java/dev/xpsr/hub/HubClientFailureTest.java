@@ -1,6 +1,7 @@
 package dev.xpsr.hub;
 
 import dev.xpsr.hub.HubException.Kind;
+import dev.xpsr.net.RetryPolicy;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -10,7 +11,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -51,7 +51,7 @@ class HubClientFailureTest {
     }
 
     private HubClient noRetries() {
-        return builder(hub, dir).retryPolicy(new RetryPolicy(0, Duration.ZERO, Duration.ZERO)).build();
+        return builder(hub, dir).retryPolicy(RetryPolicy.NONE).build();
     }
 
     @Test
@@ -211,7 +211,41 @@ class HubClientFailureTest {
         assertThat(e.kind()).isEqualTo(Kind.SERVER);
         assertThat(e.status()).isEqualTo(503);
         assertThat(e).hasMessageContaining("503").hasMessageContaining(WEIGHTS_PATH).hasMessageContaining("try again");
-        assertThat(hub.requests("HEAD", "/resolve/")).hasSize(HubTesting.FAST_RETRY.maxRetries() + 1);
+        assertThat(hub.requests("HEAD", "/resolve/")).hasSize(HubTesting.FAST_RETRY.maxAttempts());
+    }
+
+    @Test
+    void aRateLimitIsRetriedNoSoonerThanItsRetryAfter() throws IOException {
+        hub.failWith("HEAD", "/resolve/", 1, 429, "1");
+
+        Path file = client(hub, dir).download(REPO, WEIGHTS_PATH);
+
+        assertThat(Files.readAllBytes(file)).isEqualTo(WEIGHTS);
+        var heads = hub.requests("HEAD", "/resolve/");
+        assertThat(heads).hasSize(2);
+        // the policy's own wait is 4 ms at most: only the server's Retry-After explains a second
+        assertThat((heads.get(1).nanos() - heads.get(0).nanos()) / 1e9).isGreaterThanOrEqualTo(0.95);
+    }
+
+    @Test
+    void aRetryAfterBeyondTheBudgetGivesUpAtOnce() {
+        hub.failWith("HEAD", "/resolve/", 100, 503, "3600");
+
+        HubException e = catchThrowableOfType(() -> client(hub, dir).download(REPO, WEIGHTS_PATH), HubException.class);
+
+        assertThat(e.kind()).isEqualTo(Kind.SERVER);
+        assertThat(e.status()).isEqualTo(503);
+        assertThat(hub.requests("HEAD", "/resolve/")).hasSize(1);
+    }
+
+    @Test
+    void aRequestTimeoutAnswerIsRetried() throws IOException {
+        hub.failWith("GET", "/lfs/", 1, 408);
+
+        Path file = client(hub, dir).download(REPO, WEIGHTS_PATH);
+
+        assertThat(Files.readAllBytes(file)).isEqualTo(WEIGHTS);
+        assertThat(hub.requests("GET", "/lfs/")).hasSize(2);
     }
 
     @Test
@@ -224,6 +258,7 @@ class HubClientFailureTest {
         assertThat(e.kind()).isEqualTo(Kind.SERVER);
         assertThat(e).hasMessageContaining("download server localhost").hasMessageContaining("403")
                 .hasMessageNotContaining("HF_TOKEN").hasMessageNotContaining("response-content-disposition");
+        assertThat(hub.requests("GET", "/lfs/")).as("a 403 is final: not retried").hasSize(1);
     }
 
     @Test

@@ -175,7 +175,7 @@ class HubClientSnapshotTest {
                 .snapshot(SD, "main", Sd15Files.forVariant(null));
 
         assertThat(fallback).isEqualTo(online);
-        assertThat(hub.requests("GET", "/api/")).hasSize(1 + 1 + HubTesting.FAST_RETRY.maxRetries());
+        assertThat(hub.requests("GET", "/api/")).hasSize(1 + HubTesting.FAST_RETRY.maxAttempts());
     }
 
     private static List<String> snapshotFiles(Path snapshot) throws IOException {

@@ -2,12 +2,10 @@ package dev.xpsr.hub;
 
 import org.junit.jupiter.api.Test;
 
-import java.time.Duration;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** Repo ids, URL quoting, ETag normalisation and retry delays, each as huggingface_hub spells them. */
+/** Repo ids, URL quoting and ETag normalisation, each as huggingface_hub spells them. */
 class HubNamesTest {
     @Test
     void repoIdsFollowTheHubsRules() {
@@ -38,18 +36,5 @@ class HubNamesTest {
         assertThat(FileMetadata.normalizeEtag("W/\"abc\"")).isEqualTo("abc");
         assertThat(FileMetadata.normalizeEtag("abc")).isEqualTo("abc");
         assertThat(FileMetadata.normalizeEtag(null)).isNull();
-    }
-
-    @Test
-    void retryDelaysDoubleUpToTheCap() {
-        RetryPolicy p = new RetryPolicy(5, Duration.ofSeconds(1), Duration.ofSeconds(5));
-
-        assertThat(p.delay(1)).isEqualTo(Duration.ofSeconds(1));
-        assertThat(p.delay(2)).isEqualTo(Duration.ofSeconds(2));
-        assertThat(p.delay(3)).isEqualTo(Duration.ofSeconds(4));
-        assertThat(p.delay(4)).isEqualTo(Duration.ofSeconds(5));
-        assertThat(p.delay(40)).isEqualTo(Duration.ofSeconds(5));
-        assertThatThrownBy(() -> new RetryPolicy(-1, Duration.ZERO, Duration.ZERO))
-                .isInstanceOf(IllegalArgumentException.class);
     }
 }

@@ -1,5 +1,7 @@
 package dev.xpsr.hub;
 
+import dev.xpsr.net.RetryPolicy;
+
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,7 +14,8 @@ final class HubTesting {
     static final String REPO = "org/model";
     static final String COMMIT = "0123456789abcdef0123456789abcdef01234567";
     static final String NEW_COMMIT = "89abcdef0123456789abcdef0123456789abcdef";
-    static final RetryPolicy FAST_RETRY = new RetryPolicy(3, Duration.ofMillis(1), Duration.ofMillis(4));
+    static final RetryPolicy FAST_RETRY = new RetryPolicy(4, Duration.ofMillis(1), Duration.ofMillis(4),
+            Duration.ofSeconds(10));
 
     private HubTesting() {
     }

@@ -1,6 +1,7 @@
 package dev.xpsr.io;
 
 import dev.xpsr.golden.GoldenFixture;
+import dev.xpsr.torch.ImageTensors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -105,7 +106,7 @@ class ImageFilesTest {
     void rgbPhotoReadsAsPillowDidForThePipelineFixture() throws IOException {
         RgbImage photo = ImageFiles.read(hrPhotos().resolve("skimage_astronaut.png"));
         try (GoldenFixture f = GoldenFixture.open("xpsr_pipeline_tiny")) {
-            RgbImage lr = RgbImage.fromHwcTensor(f.tensor("input.lr_u8"));
+            RgbImage lr = ImageTensors.fromHwcTensor(f.tensor("input.lr_u8"));
             // README: "LR = crop x=208, y=96, 40x24 of shared/data/images/hr/skimage_astronaut.png"
             assertThat(photo.crop(208, 96, lr.width(), lr.height())).isEqualTo(lr);
         }

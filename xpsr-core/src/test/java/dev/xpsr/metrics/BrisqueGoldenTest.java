@@ -3,6 +3,7 @@ package dev.xpsr.metrics;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.xpsr.golden.GoldenFixture;
 import dev.xpsr.io.RgbImage;
+import dev.xpsr.torch.ImageTensors;
 import dev.xpsr.torch.Torch;
 import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
@@ -29,7 +30,7 @@ class BrisqueGoldenTest {
         try (GoldenFixture f = GoldenFixture.open("brisque")) {
             JsonNode cases = f.json("extra").get("cases");
             for (int i = 0; f.has("input.image_rgb_u8." + i); i++) {
-                RgbImage image = RgbImage.fromHwcTensor(f.tensor("input.image_rgb_u8." + i));
+                RgbImage image = ImageTensors.fromHwcTensor(f.tensor("input.image_rgb_u8." + i));
                 float[] features = brisque.features(image);
                 float[] want = Torch.toFloats(f.tensor("output.features." + i));
                 double worst = 0;

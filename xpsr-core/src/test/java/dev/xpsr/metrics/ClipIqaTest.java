@@ -9,6 +9,7 @@ import dev.xpsr.model.ClipTokenizer;
 import dev.xpsr.nn.Module;
 import dev.xpsr.nn.WeightMismatchException;
 import dev.xpsr.testing.RestoresThreadCount;
+import dev.xpsr.torch.ImageTensors;
 import dev.xpsr.torch.NativeStartup;
 import dev.xpsr.torch.Placement;
 import dev.xpsr.torch.Torch;
@@ -278,7 +279,7 @@ class ClipIqaTest {
     void imagesAreNormalisedWithClipMeanAndStd() throws Exception {
         ClipIqa clip = tiny();
         RgbImage img = FidTest.randomImage(40, 36, 4);
-        float[] got = Torch.toFloats(clip.normalised(img.toTensor()));
+        float[] got = Torch.toFloats(clip.normalised(ImageTensors.toTensor(img)));
         float[] mean = {0.48145466f, 0.4578275f, 0.40821073f};
         float[] std = {0.26862954f, 0.26130258f, 0.27577711f};
         for (int y = 0; y < 36; y++) {
@@ -310,7 +311,7 @@ class ClipIqaTest {
             assertThat(batch[i]).isBetween(0.0, 1.0);
             double[] f;
             try (PointerScope scope = new PointerScope()) {
-                f = rows(clip.imageFeatures(p.toTensor()), 1)[0];
+                f = rows(clip.imageFeatures(ImageTensors.toTensor(p)), 1)[0];
             }
             double sum = 0;
             for (int k = 0; k < 5; k++) {

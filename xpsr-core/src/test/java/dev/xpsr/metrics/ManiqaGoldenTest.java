@@ -7,6 +7,7 @@ import dev.xpsr.golden.GoldenFixture;
 import dev.xpsr.io.JsonConfig;
 import dev.xpsr.io.RgbImage;
 import dev.xpsr.nn.WeightSource;
+import dev.xpsr.torch.ImageTensors;
 import dev.xpsr.torch.Placement;
 import dev.xpsr.torch.Torch;
 import org.bytedeco.pytorch.Tensor;
@@ -38,7 +39,7 @@ class ManiqaGoldenTest {
             Maniqa maniqa = load(f, config(f, null), Maniqa.CropDraws.CONTINUED);
             List<RgbImage> photos = photos(f);
             for (int i = 0; i < photos.size(); i++) {
-                Tensor image = photos.get(i).toTensor();
+                Tensor image = ImageTensors.toTensor(photos.get(i));
                 Maniqa.Analysis a = maniqa.analyse(image);
                 checkCrops("crop_positions." + i, a.crops(), f.tensor("output.crop_positions." + i));
                 Tensor expectedScore = f.tensor("output.per_patch_score." + i);
@@ -69,7 +70,7 @@ class ManiqaGoldenTest {
             Maniqa maniqa = load(f, config(f, 1), Maniqa.CropDraws.CONTINUED);
             List<RgbImage> photos = photos(f);
             for (int i = 0; i < photos.size(); i++) {
-                Maniqa.Analysis a = maniqa.analyse(photos.get(i).toTensor());
+                Maniqa.Analysis a = maniqa.analyse(ImageTensors.toTensor(photos.get(i)));
                 checkCrops("test_sample_1.crop_positions." + i, a.crops(),
                         f.tensor("output.test_sample_1.crop_positions." + i));
                 Tensor expected = f.tensor("output.test_sample_1.score." + i);
@@ -156,7 +157,7 @@ class ManiqaGoldenTest {
     private static List<RgbImage> photos(GoldenFixture f) {
         List<RgbImage> out = new ArrayList<>();
         for (Tensor hwc : f.tensorList("input.image_u8")) {
-            out.add(RgbImage.fromHwcTensor(hwc));
+            out.add(ImageTensors.fromHwcTensor(hwc));
         }
         return out;
     }

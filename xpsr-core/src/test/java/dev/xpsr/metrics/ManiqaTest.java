@@ -6,6 +6,7 @@ import dev.xpsr.io.ModelConfigException;
 import dev.xpsr.io.RgbImage;
 import dev.xpsr.io.TensorData;
 import dev.xpsr.nn.WeightMismatchException;
+import dev.xpsr.torch.ImageTensors;
 import dev.xpsr.torch.NativeStartup;
 import dev.xpsr.torch.Placement;
 import dev.xpsr.torch.Torch;
@@ -484,7 +485,7 @@ class ManiqaTest {
         RgbImage a = ReferenceCheckpoints.photo("opencv_baboon.png", 300, 200, 50, 45);
         double expected;
         try (AutoCloseable mode = Torch.inferenceMode(); PointerScope scope = new PointerScope()) {
-            Tensor x = Torch.div(Torch.add(a.toTensor(), -0.5), 0.5);
+            Tensor x = Torch.div(Torch.add(ImageTensors.toTensor(a), -0.5), 0.5);
             ManiqaCrops crops = new ManiqaCrops(32, 7, Maniqa.PYIQA_SEED, Maniqa.CropDraws.FRESH_PER_IMAGE);
             Tensor[] parts = crops.crops(crops.frame(45, 50)).stream()
                     .map(c -> x.narrow(2, c.top(), 32).narrow(3, c.left(), 32)).toArray(Tensor[]::new);

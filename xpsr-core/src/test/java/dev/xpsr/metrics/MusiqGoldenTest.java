@@ -4,6 +4,7 @@ import dev.xpsr.golden.Golden;
 import dev.xpsr.golden.GoldenFixture;
 import dev.xpsr.io.RgbImage;
 import dev.xpsr.nn.WeightSource;
+import dev.xpsr.torch.ImageTensors;
 import dev.xpsr.torch.Placement;
 import dev.xpsr.torch.Torch;
 import org.bytedeco.pytorch.Tensor;
@@ -44,7 +45,7 @@ class MusiqGoldenTest {
                     Placement.CPU_FP32);
             List<RgbImage> photos = photos(f);
             for (int i = 0; i < photos.size(); i++) {
-                Musiq.Analysis a = musiq.analyse(photos.get(i).toTensor());
+                Musiq.Analysis a = musiq.analyse(ImageTensors.toTensor(photos.get(i)));
                 double pixels = checkTokens(f, i, a.patches());
                 double embedding = Golden.assertClose("embedding_out." + i, a.outputs().embedding(),
                         f.tensor("output.embedding_out." + i), EMBEDDINGS);
@@ -70,7 +71,7 @@ class MusiqGoldenTest {
                 Musiq musiq = Musiq.load(config.withNumClass(head.getValue()), withHead(backbone(f), head.getKey()),
                         Placement.CPU_FP32);
                 for (int i = 0; i < photos.size(); i++) {
-                    Musiq.Analysis a = musiq.analyse(photos.get(i).toTensor());
+                    Musiq.Analysis a = musiq.analyse(ImageTensors.toTensor(photos.get(i)));
                     checkHead(f, "output." + head.getKey(), i, head.getValue(), a.outputs(),
                             musiq.score(photos.get(i), null));
                 }
@@ -138,7 +139,7 @@ class MusiqGoldenTest {
     private static List<RgbImage> photos(GoldenFixture f) {
         List<RgbImage> out = new ArrayList<>();
         for (Tensor hwc : f.tensorList("input.image_u8")) {
-            out.add(RgbImage.fromHwcTensor(hwc));
+            out.add(ImageTensors.fromHwcTensor(hwc));
         }
         return out;
     }

@@ -3,6 +3,7 @@ package dev.xpsr.metrics;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.xpsr.golden.GoldenFixture;
 import dev.xpsr.io.RgbImage;
+import dev.xpsr.torch.ImageTensors;
 import dev.xpsr.torch.Torch;
 import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
@@ -34,7 +35,7 @@ class NiqeGoldenTest {
         try (GoldenFixture f = GoldenFixture.open("basicsr_niqe")) {
             JsonNode cases = f.json("extra").get("cases");
             for (int i = 0; f.has("input.image_rgb_u8." + i); i++) {
-                RgbImage image = RgbImage.fromHwcTensor(f.tensor("input.image_rgb_u8." + i));
+                RgbImage image = ImageTensors.fromHwcTensor(f.tensor("input.image_rgb_u8." + i));
                 FloatPlane y = niqe.roundedY(image);
                 float[] wantY = Torch.toFloats(f.tensor("output.y_rounded_u8." + i));
                 assertThat(y.values()).as("case " + i + " rounded Y").containsExactly(wantY);
@@ -75,7 +76,7 @@ class NiqeGoldenTest {
         assertThatThrownBy(() -> niqe.score(gray, null)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("96x96");
         try (GoldenFixture f = GoldenFixture.open("basicsr_niqe")) {
-            RgbImage oneBlock = RgbImage.fromHwcTensor(f.tensor("input.image_rgb_u8.0")).crop(0, 0, 96, 150);
+            RgbImage oneBlock = ImageTensors.fromHwcTensor(f.tensor("input.image_rgb_u8.0")).crop(0, 0, 96, 150);
             assertThatThrownBy(() -> niqe.score(oneBlock, null)).hasMessageContaining("at least two");
         }
         assertThat(niqe.name()).isEqualTo("niqe");
@@ -86,7 +87,7 @@ class NiqeGoldenTest {
     @Test
     void cropBorderIsAppliedToTheYImage() throws IOException {
         try (GoldenFixture f = GoldenFixture.open("basicsr_niqe")) {
-            RgbImage image = RgbImage.fromHwcTensor(f.tensor("input.image_rgb_u8.1"));
+            RgbImage image = ImageTensors.fromHwcTensor(f.tensor("input.image_rgb_u8.1"));
             Niqe cropped = Niqe.load(dataFile("iqa/niqe/" + Niqe.PARAMS_FILE), 4);
             FloatPlane y = cropped.roundedY(image);
             assertThat(y.height()).isEqualTo(image.height() - 8);

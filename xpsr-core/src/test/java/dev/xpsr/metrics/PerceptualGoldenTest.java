@@ -5,6 +5,7 @@ import dev.xpsr.golden.GoldenFixture;
 import dev.xpsr.io.RgbImage;
 import dev.xpsr.metrics.TorchvisionFeatures.Backbone;
 import dev.xpsr.nn.WeightSource;
+import dev.xpsr.torch.ImageTensors;
 import dev.xpsr.torch.Placement;
 import dev.xpsr.torch.Torch;
 import org.bytedeco.pytorch.Tensor;
@@ -82,7 +83,7 @@ class PerceptualGoldenTest {
     static List<RgbImage> images(Tensor batch) {
         List<RgbImage> out = new ArrayList<>();
         for (int i = 0; i < batch.size(0); i++) {
-            out.add(RgbImage.fromHwcTensor(Torch.mul(batch.select(0, i).permute(1, 2, 0), 255).round()));
+            out.add(ImageTensors.fromHwcTensor(Torch.mul(batch.select(0, i).permute(1, 2, 0), 255).round()));
         }
         return out;
     }

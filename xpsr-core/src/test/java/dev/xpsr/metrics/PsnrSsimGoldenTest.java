@@ -3,6 +3,7 @@ package dev.xpsr.metrics;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.xpsr.golden.GoldenFixture;
 import dev.xpsr.io.RgbImage;
+import dev.xpsr.torch.ImageTensors;
 import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -78,6 +79,6 @@ class PsnrSsimGoldenTest {
     }
 
     static RgbImage fromBgr(GoldenFixture f, String key) {
-        return RgbImage.fromHwcTensor(f.tensor(key).flip(2));
+        return ImageTensors.fromHwcTensor(f.tensor(key).flip(2));
     }
 }

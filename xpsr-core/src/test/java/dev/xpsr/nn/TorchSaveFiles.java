@@ -238,15 +238,12 @@ final class TorchSaveFiles {
         };
     }
 
-    /** Compared by value: the enum constants JavaCPP returns from {@code scalar_type()} are not the canonical ones. */
     static DType dtypeOf(Tensor t) {
-        int value = t.scalar_type().value;
-        for (DType d : DType.values()) {
-            if (Torch.scalarType(d).value == value) {
-                return d;
-            }
+        DType d = Torch.dtype(t);
+        if (d == null) {
+            throw new IllegalArgumentException("no DType for scalar type " + t.scalar_type().value);
         }
-        throw new IllegalArgumentException("no DType for scalar type " + value);
+        return d;
     }
 
     // ---------------------------------------------------------------- primitives

@@ -4,6 +4,7 @@ import dev.xpsr.golden.Golden;
 import dev.xpsr.golden.GoldenFixture;
 import dev.xpsr.golden.ImageCompare;
 import dev.xpsr.io.RgbImage;
+import dev.xpsr.torch.ImageTensors;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Test;
 
@@ -68,8 +69,8 @@ class ColorFixGoldenTest {
     @Test
     void adainColorFixOnU8ImagesMatchesPilWrapper() {
         try (GoldenFixture f = GoldenFixture.open("colorfix")) {
-            RgbImage target = RgbImage.fromHwcTensor(f.tensor("input.pil.target_hwc_rgb_u8"));
-            RgbImage source = RgbImage.fromHwcTensor(f.tensor("input.pil.source_hwc_rgb_u8"));
+            RgbImage target = ImageTensors.fromHwcTensor(f.tensor("input.pil.target_hwc_rgb_u8"));
+            RgbImage source = ImageTensors.fromHwcTensor(f.tensor("input.pil.source_hwc_rgb_u8"));
             ImageCompare.assertNearlyExact("adain_color_fix", ColorFix.adainColorFix(target, source),
                     f.tensor("output.pil.adain_color_fix_u8"), MAX_OFF_BY_ONE);
         }
@@ -78,8 +79,8 @@ class ColorFixGoldenTest {
     @Test
     void waveletColorFixOnU8ImagesMatchesPilWrapper() {
         try (GoldenFixture f = GoldenFixture.open("colorfix")) {
-            RgbImage target = RgbImage.fromHwcTensor(f.tensor("input.pil.target_hwc_rgb_u8"));
-            RgbImage source = RgbImage.fromHwcTensor(f.tensor("input.pil.source_hwc_rgb_u8"));
+            RgbImage target = ImageTensors.fromHwcTensor(f.tensor("input.pil.target_hwc_rgb_u8"));
+            RgbImage source = ImageTensors.fromHwcTensor(f.tensor("input.pil.source_hwc_rgb_u8"));
             ImageCompare.assertNearlyExact("wavelet_color_fix", ColorFix.waveletColorFix(target, source),
                     f.tensor("output.pil.wavelet_color_fix_u8"), MAX_OFF_BY_ONE);
         }
@@ -88,8 +89,8 @@ class ColorFixGoldenTest {
     @Test
     void colorFixModesDispatchToTheWrappers() {
         try (GoldenFixture f = GoldenFixture.open("colorfix")) {
-            RgbImage target = RgbImage.fromHwcTensor(f.tensor("input.pil.target_hwc_rgb_u8"));
-            RgbImage source = RgbImage.fromHwcTensor(f.tensor("input.pil.source_hwc_rgb_u8"));
+            RgbImage target = ImageTensors.fromHwcTensor(f.tensor("input.pil.target_hwc_rgb_u8"));
+            RgbImage source = ImageTensors.fromHwcTensor(f.tensor("input.pil.source_hwc_rgb_u8"));
             assertThat(ColorFixMode.ADAIN.apply(target, source))
                     .isEqualTo(ColorFix.adainColorFix(target, source));
             assertThat(ColorFixMode.WAVELET.apply(target, source))

@@ -3,6 +3,7 @@ package dev.xpsr.pipeline;
 import dev.xpsr.golden.GoldenFixture;
 import dev.xpsr.golden.ImageCompare;
 import dev.xpsr.io.RgbImage;
+import dev.xpsr.torch.ImageTensors;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -19,7 +20,7 @@ class PreprocessGoldenTest {
     }
 
     private static RgbImage image(GoldenFixture f, String key) {
-        return RgbImage.fromHwcTensor(f.tensor(key));
+        return ImageTensors.fromHwcTensor(f.tensor(key));
     }
 
     @Test

@@ -17,6 +17,7 @@ import dev.xpsr.nn.WeightSource;
 import dev.xpsr.scheduler.NoiseSource;
 import dev.xpsr.scheduler.Scheduler;
 import dev.xpsr.scheduler.SchedulerConfig;
+import dev.xpsr.torch.ImageTensors;
 import dev.xpsr.torch.Torch;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.AfterAll;
@@ -123,7 +124,7 @@ class XpsrPipelineGoldenTest {
             TextContext ctx = pipeline.encodePrompts(new Prompts(prompts.get("prompt").asText(),
                     prompts.get("negative_prompt").asText(), prompts.get("lowlevel_prompt").asText(),
                     prompts.get("lowlevel_negative_prompt").asText()));
-            Tensor image = control().toTensor();
+            Tensor image = ImageTensors.toTensor(control());
             Scheduler scheduler = o.sampler().create(pipeline.models().schedulerConfig());
             scheduler.setTimesteps(o.steps());
             assertThat(Arrays.stream(scheduler.timesteps()).asDoubleStream().toArray())
@@ -144,7 +145,7 @@ class XpsrPipelineGoldenTest {
             }));
             Tensor decoded = pipeline.decode(last, o.vaeTiles());
             Golden.assertClose("decoded", decoded, f.tensor(prefix + "decoded"), 1e-3);
-            return List.of(RgbImage.fromVaeOutput(decoded.select(0, 0)));
+            return List.of(ImageTensors.fromVaeOutput(decoded.select(0, 0)));
         }
     }
 
@@ -201,7 +202,7 @@ class XpsrPipelineGoldenTest {
     }
 
     private static RgbImage image(String key) {
-        return RgbImage.fromHwcTensor(f.tensor(key));
+        return ImageTensors.fromHwcTensor(f.tensor(key));
     }
 
     private static double[] toDoubles(float[] v) {

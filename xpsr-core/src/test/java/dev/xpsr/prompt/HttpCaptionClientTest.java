@@ -2,6 +2,7 @@ package dev.xpsr.prompt;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.xpsr.io.RgbImage;
+import dev.xpsr.net.RetryPolicy;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -52,7 +53,7 @@ class HttpCaptionClientTest {
     /** Fast retries so failure tests take milliseconds. */
     private static ServerConfig config(ServerProtocol p, URI base) {
         return ServerConfig.of(p, base, "llava-test").withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(5))
-                .withRetries(3, Duration.ofMillis(10), Duration.ofMillis(40), Duration.ofSeconds(10));
+                .withRetry(new RetryPolicy(3, Duration.ofMillis(10), Duration.ofMillis(40), Duration.ofSeconds(10)));
     }
 
     private static HttpCaptionClient client(ServerConfig config) {
@@ -209,7 +210,7 @@ class HttpCaptionClientTest {
     void retriesAreBoundedInTimeByTheBudget() throws Exception {
         FakeModelServer s = server(FakeModelServer.Reply.json(503, "busy"));
         ServerConfig config = config(ServerProtocol.OPENAI, s.baseUrl())
-                .withRetries(1000, Duration.ofMillis(20), Duration.ofMillis(80), Duration.ofMillis(400));
+                .withRetry(new RetryPolicy(1000, Duration.ofMillis(20), Duration.ofMillis(80), Duration.ofMillis(400)));
         long t0 = System.nanoTime();
         CaptionException e = failure(client(config));
         double seconds = (System.nanoTime() - t0) / 1e9;
@@ -235,16 +236,17 @@ class HttpCaptionClientTest {
 
     @ParameterizedTest
     @EnumSource(ServerProtocol.class)
-    void aSlowServerTimesOutWithoutRetry(ServerProtocol p) throws Exception {
+    void aSlowServerTimesOutAndIsRetried(ServerProtocol p) throws Exception {
         FakeModelServer s = server(answer(p, "late").delayed(5_000));
         ServerConfig config = config(p, s.baseUrl()).withTimeouts(Duration.ofSeconds(1), Duration.ofMillis(300));
         long t0 = System.nanoTime();
         CaptionException e = failure(client(config));
-        // the server answers after 5 s; the client gave up long before
+        // the server answers after 5 s; three attempts of 0.3 s each gave up long before
         assertThat((System.nanoTime() - t0) / 1e9).isLessThan(4);
         assertThat(e.kind()).isEqualTo(CaptionException.Kind.TIMEOUT);
-        assertThat(e.attempts()).isEqualTo(1);
-        assertThat(s.received()).hasSize(1);
+        assertThat(e.attempts()).isEqualTo(3);
+        assertThat(e.getMessage()).contains("no complete answer within", "gave up after 3 attempts");
+        assertThat(s.received()).hasSize(3);
     }
 
     @Test
@@ -256,6 +258,15 @@ class HttpCaptionClientTest {
         assertThat(e.status()).isEqualTo(400);
         assertThat(e.attempts()).isEqualTo(1);
         assertThat(e.getMessage()).contains("HTTP 400: Invalid image: cannot identify image file");
+    }
+
+    @Test
+    void aNotImplementedAnswerIsNotRetried() throws Exception {
+        FakeModelServer s = server(FakeModelServer.Reply.json(501, "{\"error\":\"vision is not supported\"}"));
+        CaptionException e = failure(client(config(ServerProtocol.OLLAMA, s.baseUrl())));
+        assertThat(e.kind()).isEqualTo(CaptionException.Kind.SERVER_ERROR);
+        assertThat(e.attempts()).isEqualTo(1);
+        assertThat(s.received()).hasSize(1);
     }
 
     @Test

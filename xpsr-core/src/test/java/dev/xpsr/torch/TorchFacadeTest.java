@@ -1,10 +1,16 @@
 package dev.xpsr.torch;
 
+import dev.xpsr.io.DType;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 class TorchFacadeTest {
@@ -40,5 +46,34 @@ class TorchFacadeTest {
         assertThat(a).containsExactly(b);
         // torch.Generator().manual_seed(42); torch.randn(1) == 0.3367 in PyTorch
         assertThat(a[0]).isCloseTo(0.3367f, within(1e-4f));
+    }
+
+    @Test
+    void everyDtypeMapsToItsScalarTypeAndBack() {
+        for (DType d : DType.values()) {
+            assertThat(Torch.dtype(Torch.zeros(Torch.scalarType(d), 2))).as(d.name()).isEqualTo(d);
+        }
+    }
+
+    @Test
+    void copyBytesWritesTheLittleEndianElementsAtThePosition() {
+        Tensor t = Torch.fromFloats(new float[] {1.5f, -2f, 65504f}, 3).to(Torch.scalarType(DType.F16));
+        ByteBuffer out = ByteBuffer.allocateDirect(8).order(ByteOrder.LITTLE_ENDIAN);
+        out.putShort((short) 7);
+
+        Torch.copyBytes(t, out);
+
+        assertThat(out.position()).isEqualTo(8);
+        assertThat(out.getShort(2)).isEqualTo((short) 0x3e00); // 1.5 in IEEE half
+        assertThat(out.getShort(4)).isEqualTo((short) 0xc000); // -2
+        assertThat(out.getShort(6)).isEqualTo((short) 0x7bff); // 65504, the largest half
+        assertThatThrownBy(() -> Torch.copyBytes(t, ByteBuffer.allocateDirect(5)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("6 bytes");
+    }
+
+    @Test
+    void anArchiveWriterThatOutgrowsItsCapacityFailsBeforeLibtorchReadsIt() {
+        assertThatThrownBy(() -> LibtorchUnpickler.tensorList(16, out -> out.write(new byte[17])))
+                .isInstanceOf(IOException.class).hasMessageContaining("outgrows its 16-byte buffer");
     }
 }

@@ -1,19 +1,19 @@
-package dev.xpsr.io;
+package dev.xpsr.torch;
 
 import dev.xpsr.golden.GoldenFixture;
 import dev.xpsr.golden.ImageCompare;
-import dev.xpsr.torch.NativeStartup;
-import dev.xpsr.torch.Torch;
+import dev.xpsr.io.RgbImage;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-class RgbImageGoldenTest {
+/** The image conversions against torchvision's and diffusers' outputs, and their rounding edge cases. */
+class ImageTensorsGoldenTest {
 
     @Test
     void vaePostprocessMatchesDiffusersExactly() {
         try (GoldenFixture f = GoldenFixture.open("colorfix")) {
-            ImageCompare.assertExact("postprocess", RgbImage.fromVaeOutput(f.tensor("input.postprocess.decoded")),
+            ImageCompare.assertExact("postprocess", ImageTensors.fromVaeOutput(f.tensor("input.postprocess.decoded")),
                     f.tensor("output.postprocess.pil_u8"));
         }
     }
@@ -22,7 +22,7 @@ class RgbImageGoldenTest {
     void vaePostprocessRoundsHalfToEvenLikeNumpy() {
         NativeStartup.ensureStarted();
         float tie = halfwayInput(126);
-        RgbImage img = RgbImage.fromVaeOutput(Torch.fromFloats(new float[] {tie, -1f, 1f}, 3, 1, 1));
+        RgbImage img = ImageTensors.fromVaeOutput(Torch.fromFloats(new float[] {tie, -1f, 1f}, 3, 1, 1));
         assertThat(img.get(0, 0, 0)).as("126.5 rounds to the even neighbour").isEqualTo(126);
         assertThat(img.get(0, 0, 1)).isZero();
         assertThat(img.get(0, 0, 2)).isEqualTo(255);
@@ -48,15 +48,16 @@ class RgbImageGoldenTest {
             px[i] = (byte) i;
         }
         RgbImage img = RgbImage.of(16, 16, px);
-        assertThat(Torch.shape(img.toTensor())).containsExactly(1, 3, 16, 16);
-        assertThat(RgbImage.fromTensorTruncating(img.toTensor())).isEqualTo(img);
+        assertThat(Torch.shape(ImageTensors.toTensor(img))).containsExactly(1, 3, 16, 16);
+        assertThat(ImageTensors.fromTensorTruncating(ImageTensors.toTensor(img))).isEqualTo(img);
     }
 
     @Test
     void truncatingConversionTruncatesAndClamps() {
         NativeStartup.ensureStarted();
         float almostOne = 254.99f / 255f;
-        RgbImage img = RgbImage.fromTensorTruncating(Torch.fromFloats(new float[] {almostOne, -0.5f, 7f}, 3, 1, 1));
+        RgbImage img = ImageTensors.fromTensorTruncating(
+                Torch.fromFloats(new float[] {almostOne, -0.5f, 7f}, 3, 1, 1));
         assertThat(img.get(0, 0, 0)).isEqualTo(254);
         assertThat(img.get(0, 0, 1)).isZero();
         assertThat(img.get(0, 0, 2)).isEqualTo(255);
