@@ -267,7 +267,8 @@ class ClipIqaTest {
             ClipIqa fromDense = ClipIqa.load(List.of(d), Placement.CPU_FP32);
             ClipIqa fromSparse = ClipIqa.load(List.of(s), Placement.CPU_FP32);
             assertThat(fromSparse.architecture()).isEqualTo(fromDense.architecture());
-            assertThat(Torch.toFloats(fromSparse.textFeatures())).containsExactly(Torch.toFloats(fromDense.textFeatures()));
+            assertThat(Torch.toFloats(fromSparse.textFeatures()))
+                    .containsExactly(Torch.toFloats(fromDense.textFeatures()));
             assertThat(fromSparse.logitScale()).isEqualTo(fromDense.logitScale());
             assertThat(fromSparse.scores(photos)).containsExactly(fromDense.scores(photos));
         }

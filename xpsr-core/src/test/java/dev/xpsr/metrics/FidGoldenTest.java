@@ -118,7 +118,8 @@ class FidGoldenTest {
 
             FrechetDistance.Terms t = FrechetDistance.terms(s1, s2);
             JsonNode record = frechetCase(name);
-            assertThat(t.offsetAdded()).as(name + ": eps branch taken").isEqualTo(record.get("eps_branch_taken").asBoolean());
+            assertThat(t.offsetAdded()).as(name + ": eps branch taken")
+                    .isEqualTo(record.get("eps_branch_taken").asBoolean());
             assertThat(t.complexRoot()).as(name + ": complex root, real part taken")
                     .isEqualTo(record.get("complex_result_real_part_taken").asBoolean());
             assertThat(t.meanTerm()).as(name + " diff.dot(diff) (float32)")
