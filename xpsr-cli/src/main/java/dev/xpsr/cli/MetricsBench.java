@@ -101,7 +101,7 @@ final class MetricsBench {
     }
 
     private void timeFid(Fid fid, List<RgbImage> images, List<RgbImage> references) {
-        double[][][] features = new double[2][][];
+        float[][][] features = new float[2][][];
         double seconds = timed.applyAsDouble(() -> features[0] = fid.features(images));
         report(fid.name() + " features", fid.description(), images.size(), seconds);
         if (images.size() < 2) {

@@ -11,13 +11,11 @@ import org.bytedeco.pytorch.Tensor;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
-import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
- * CLIP-IQA ("Exploring CLIP for Assessing the Look and Feel of Images", AAAI 2023) as pyiqa 0.1.10's {@code clipiqa} computes it (no-reference, higher is
- * better, in [0, 1]), on OpenAI CLIP RN50:
+ * CLIP-IQA ("Exploring CLIP for Assessing the Look and Feel of Images", AAAI 2023) as pyiqa 0.1.10's
+ * {@code clipiqa} computes it (no-reference, higher is better, in [0, 1]), on an OpenAI CLIP ResNet (RN50 for the
+ * real metric):
  * <pre>
  *   x' = (x − mean) / std                      (x in [0, 1], CLIP's mean/std; no resize, no crop)
  *   f  = visual(x') / |visual(x')|              ({@link ClipResNet}, no positional embedding)
@@ -26,13 +24,13 @@ import java.util.regex.Pattern;
  *   score = mean over the 5 pairs (good, bad) of softmax(l_good, l_bad)[good]
  * </pre>
  * pyiqa's prompt ensemble replaces the paper's single pair ("Good photo.", "Bad photo."). The prompts are
- * tokenised as {@code clip.tokenize}: start-of-text, the BPE ids, end-of-text, zeros up to 77. The prompts'
- * features do not depend on the image, so they are computed once when the metric loads and the text tower's
- * weights are then released.
+ * tokenised as {@code clip.tokenize}: start-of-text, the BPE ids, end-of-text, zeros up to the context length.
+ * The prompts' features do not depend on the image, so they are computed once when the metric loads and the text
+ * tower's weights are then released.
  *
- * <p>Weights: OpenAI's {@code RN50.pt} state dict (keys {@code visual.*}, {@code token_embedding.weight},
- * {@code transformer.resblocks.N.*}, {@code logit_scale}, ...); the architecture is read from the tensor shapes,
- * as {@code clip.model.build_model} does, so a smaller checkpoint of the same layout loads too.
+ * <p>Weights: an OpenAI CLIP ResNet state dict such as {@code RN50.pt}'s (keys {@code visual.*},
+ * {@code token_embedding.weight}, {@code transformer.resblocks.N.*}, {@code logit_scale}, ...); every size is
+ * read from the tensor shapes ({@link ClipArchitecture}), as {@code clip.model.build_model} does.
  */
 public final class ClipIqa extends NetworkMetric {
     /** pyiqa's prompt pairs, positive first. */
@@ -47,57 +45,84 @@ public final class ClipIqa extends NetworkMetric {
      * {@code num_batches_tracked} counters are dropped too.
      */
     private static final Set<String> CONFIG_KEYS = Set.of("input_resolution", "context_length", "vocab_size");
+    private static final String TOKEN_EMBEDDING = "token_embedding.weight";
+    private static final String LOGIT_SCALE = "logit_scale";
     private static final int BATCH = 4;
-    private static final Pattern STAGE_BLOCK = Pattern.compile("visual\\.layer([1-4])\\.(\\d+)\\..*");
-    private static final Pattern TEXT_BLOCK = Pattern.compile("transformer\\.resblocks\\.(\\d+)\\..*");
 
+    private final ClipArchitecture architecture;
     private final ClipResNet visual;
     private final Tensor textFeatures;
+    private final Tensor unitTextFeatures;
     private final Tensor logitScale;
     private final Tensor mean;
     private final Tensor std;
     private final String source;
 
-    private ClipIqa(ClipResNet visual, Tensor textFeatures, Tensor logitScale, Placement placement, String source) {
+    private ClipIqa(ClipArchitecture architecture, ClipResNet visual, Tensor textFeatures, Tensor logitScale,
+                    Placement placement, String source) {
         super("clipiqa", HIGHER_IS_BETTER, NO_REFERENCE, BATCH, placement);
+        this.architecture = architecture;
         this.visual = visual;
         this.textFeatures = textFeatures;
+        this.unitTextFeatures = keep(unit(textFeatures));
         this.logitScale = logitScale;
         this.source = source;
         this.mean = keep(placement.place(Torch.fromFloats(MEAN.clone(), 1, 3, 1, 1)));
         this.std = keep(placement.place(Torch.fromFloats(STD.clone(), 1, 3, 1, 1)));
     }
 
-    /** Loads CLIP from a state dict in OpenAI's layout and encodes the prompts. */
+    /**
+     * Loads CLIP from a state dict in OpenAI's layout and encodes the prompts. {@code logit_scale} may be 0-d (as
+     * CLIP holds it) or of shape [1]; the token embedding may be stored as its used rows only
+     * ({@code token_embedding.weight_rows} and {@code token_embedding.weight_row_ids}), which then fill a zero table
+     * of the tokenizer's vocabulary size.
+     */
     public static ClipIqa load(List<WeightSource> files, Placement placement) {
-        WeightSource w = WeightViews.merged(files, k -> CONFIG_KEYS.contains(k) || k.endsWith(".num_batches_tracked")
-                ? null : WeightViews.withoutDataParallelPrefix(k));
-        if (w.keys().contains("visual.proj")) {
-            throw new IllegalArgumentException(w.describe() + " is a CLIP ViT checkpoint; CLIP-IQA here uses the "
-                    + "ResNet (RN50) image tower");
-        }
-        ClipResNet visual = new ClipResNet(stageBlocks(w), shape(w, "visual.layer1.0.conv1.weight", 4)[0],
-                shape(w, "text_projection", 2)[1], grid(w));
+        ClipTokenizer tokenizer = ClipTokenizer.bundled();
+        WeightSource w = WeightViews.withScatteredRows(WeightViews.merged(files, ClipIqa::rename), TOKEN_EMBEDDING,
+                tokenizer.vocabSize());
+        ClipArchitecture arch = ClipArchitecture.of(w);
+        ClipResNet visual = new ClipResNet(arch.visionLayers(), arch.visionWidth(), arch.embedDim(), arch.grid());
         WeightLoader.load(visual, w.withPrefix("visual."));
         visual.to(placement);
         Container scale = new Container();
-        Tensor logitScale = scale.addParameter("logit_scale");
-        ClipTextTower text = textTower(w);
-        WeightLoader.load(text, w.without("visual.", "logit_scale"));
+        Tensor logitScale = scale.addParameter(LOGIT_SCALE, scalarShape(w));
         WeightLoader.load(scale, w.without("visual.", "token_embedding.", "positional_embedding", "transformer.",
                 "ln_final.", "text_projection"));
         scale.to(placement);
+        ClipTextTower text = new ClipTextTower(arch.vocabSize(), arch.contextLength(), arch.transformerWidth(),
+                arch.transformerHeads(), arch.transformerLayers(), arch.embedDim());
+        WeightLoader.load(text, w.without("visual.", LOGIT_SCALE));
         text.to(placement);
-        Tensor features = encodePrompts(text, shape(w, "positional_embedding", 2)[0]);
-        text.stateDict().values().forEach(Tensor::releaseReference);
-        return new ClipIqa(visual, features, logitScale, placement, w.describe());
+        Tensor features = encodePrompts(text, tokenize(tokenizer, PROMPTS, (int) arch.contextLength()));
+        text.releaseWeights();
+        return new ClipIqa(arch, visual, features, keep(logitScale.reshape(new long[0])), placement, w.describe());
     }
 
-    /** The normalised features of {@link #PROMPTS}, (10, embed), kept beyond any scope. */
-    private static Tensor encodePrompts(ClipTextTower text, long context) {
+    /** Drops configuration entries and counters, and DataParallel's {@code module.} prefix. */
+    private static String rename(String key) {
+        return CONFIG_KEYS.contains(key) || key.endsWith(".num_batches_tracked") ? null
+                : WeightViews.withoutDataParallelPrefix(key);
+    }
+
+    /** The shape of {@code logit_scale}: one value, 0-d or of shape [1]. */
+    private static long[] scalarShape(WeightSource w) {
+        long[] shape = w.keys().contains(LOGIT_SCALE) ? w.info(LOGIT_SCALE).shape() : null;
+        if (shape == null) {
+            throw new IllegalArgumentException(w.describe() + " has no '" + LOGIT_SCALE + "'; it is not an OpenAI "
+                    + "CLIP state dict");
+        }
+        if (Arrays.stream(shape).reduce(1, Math::multiplyExact) != 1) {
+            throw new IllegalArgumentException(w.describe() + ": '" + LOGIT_SCALE + "' has shape "
+                    + Arrays.toString(shape) + "; expected one value (shape [] or [1])");
+        }
+        return shape;
+    }
+
+    /** {@code encode_text} of the prompts' token ids (prompts, embed), before normalisation, kept beyond any scope. */
+    private static Tensor encodePrompts(ClipTextTower text, long[][] tokens) {
         try (AutoCloseable mode = Torch.inferenceMode(); PointerScope scope = new PointerScope()) {
-            Tensor t = text.forward(tokenize(ClipTokenizer.bundled(), PROMPTS, (int) context));
-            return keep(unit(t));
+            return keep(text.forward(tokens));
         } catch (Exception e) {
             throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
         }
@@ -127,7 +152,8 @@ public final class ClipIqa extends NetworkMetric {
 
     @Override
     public String description() {
-        return "CLIP-IQA (CLIP RN50, 5 prompt pairs), as pyiqa 0.1.10 clipiqa; weights " + source;
+        return "CLIP-IQA (CLIP ResNet " + Arrays.toString(architecture.visionLayers()) + " of width "
+                + architecture.visionWidth() + ", 5 prompt pairs), as pyiqa 0.1.10 clipiqa; weights " + source;
     }
 
     @Override
@@ -137,20 +163,44 @@ public final class ClipIqa extends NetworkMetric {
 
     /** Scores (N) of (N, 3, H, W) images in [0, 1], placed like the network. */
     public Tensor forward(Tensor images) {
-        Tensor f = imageFeatures(images);
-        Tensor logits = f.matmul(textFeatures.t()).mul(logitScale.exp());
-        Tensor pairs = Torch.softmax(logits.reshape(images.size(0), PROMPTS.size() / 2, 2), 2);
-        return pairs.select(2, 0).mean(1);
+        return outputs(images).scores();
     }
 
-    /** Normalised image embeddings (N, embed) of (N, 3, H, W) images in [0, 1]. */
-    Tensor imageFeatures(Tensor images) {
-        return unit(visual.forward(normalised(images)));
+    /**
+     * What pyiqa's {@code CLIPIQA.forward} computes on the way to the score.
+     *
+     * @param layer4            the ResNet trunk's output (N, 32·width, H/32, W/32), the attention pool's input
+     * @param imageFeatures     {@code encode_image} (N, embed), before normalisation
+     * @param logitsPerImage    exp(logit_scale) · the cosine similarity with each prompt (N, prompts)
+     * @param pairProbabilities per (positive, negative) pair, the positive's softmax probability (N, pairs)
+     * @param scores            the mean over the pairs (N)
+     */
+    public record Outputs(Tensor layer4, Tensor imageFeatures, Tensor logitsPerImage, Tensor pairProbabilities,
+                          Tensor scores) {
     }
 
-    /** The prompts' normalised text features (10, embed), positive and negative prompt alternating. */
+    /** The score and its intermediates for (N, 3, H, W) images in [0, 1], placed like the network. */
+    public Outputs outputs(Tensor images) {
+        Tensor layer4 = visual.trunk(normalised(images));
+        Tensor features = visual.pool(layer4);
+        Tensor logits = unit(features).matmul(unitTextFeatures.t()).mul(logitScale.exp());
+        Tensor pairs = Torch.softmax(logits.reshape(images.size(0), PROMPTS.size() / 2, 2), 2).select(2, 0);
+        return new Outputs(layer4, features, logits, pairs, pairs.mean(1));
+    }
+
+    /** The sizes read from the weights. */
+    ClipArchitecture architecture() {
+        return architecture;
+    }
+
+    /** {@code encode_text} of the prompts (prompts, embed) before normalisation; positive and negative alternate. */
     Tensor textFeatures() {
         return textFeatures;
+    }
+
+    /** The prompts' features divided by their norms, as the logits use them. */
+    Tensor unitTextFeatures() {
+        return unitTextFeatures;
     }
 
     /** exp(logit_scale). */
@@ -170,66 +220,5 @@ public final class ClipIqa extends NetworkMetric {
     private static Tensor keep(Tensor t) {
         t.retainReference();
         return t;
-    }
-
-    // ---------------------------------------------------------------- architecture from the weights
-
-    private static int[] stageBlocks(WeightSource w) {
-        int[] blocks = new int[4];
-        List<Set<Integer>> seen = List.of(new TreeSet<>(), new TreeSet<>(), new TreeSet<>(), new TreeSet<>());
-        for (String k : w.keys()) {
-            Matcher m = STAGE_BLOCK.matcher(k);
-            if (m.matches()) {
-                seen.get(Integer.parseInt(m.group(1)) - 1).add(Integer.parseInt(m.group(2)));
-            }
-        }
-        for (int s = 0; s < 4; s++) {
-            blocks[s] = seen.get(s).size();
-            if (blocks[s] == 0) {
-                throw new IllegalArgumentException(w.describe() + " has no 'visual.layer" + (s + 1) + ".*' keys; "
-                        + "it is not an OpenAI CLIP ResNet state dict");
-            }
-        }
-        return blocks;
-    }
-
-    private static long grid(WeightSource w) {
-        long tokens = shape(w, "visual.attnpool.positional_embedding", 2)[0];
-        long side = Math.round(Math.sqrt(tokens - 1));
-        if (side * side + 1 != tokens) {
-            throw new IllegalArgumentException(w.describe() + ": 'visual.attnpool.positional_embedding' has "
-                    + tokens + " rows, not a square grid plus one");
-        }
-        return side;
-    }
-
-    private static ClipTextTower textTower(WeightSource w) {
-        Set<Integer> layers = new TreeSet<>();
-        for (String k : w.keys()) {
-            Matcher m = TEXT_BLOCK.matcher(k);
-            if (m.matches()) {
-                layers.add(Integer.parseInt(m.group(1)));
-            }
-        }
-        long width = shape(w, "ln_final.weight", 1)[0];
-        if (width % 64 != 0) {
-            throw new IllegalArgumentException(w.describe() + ": text width " + width + " is not a multiple of 64 "
-                    + "(CLIP uses 64 channels per head)");
-        }
-        return new ClipTextTower(shape(w, "token_embedding.weight", 2)[0], shape(w, "positional_embedding", 2)[0],
-                width, layers.size(), shape(w, "text_projection", 2)[1]);
-    }
-
-    private static long[] shape(WeightSource w, String key, int rank) {
-        if (!w.keys().contains(key)) {
-            throw new IllegalArgumentException(w.describe() + " has no '" + key + "'; it is not an OpenAI CLIP "
-                    + "state dict");
-        }
-        long[] s = w.info(key).shape();
-        if (s.length != rank) {
-            throw new IllegalArgumentException(w.describe() + ": '" + key + "' has shape " + Arrays.toString(s)
-                    + ", expected " + rank + " dimensions");
-        }
-        return s;
     }
 }

@@ -69,6 +69,15 @@ final class ClipResNet extends Module {
 
     /** Image embeddings (N, outputDim) of normalised (N, 3, H, W) images, H and W at least 32. */
     Tensor forward(Tensor x) {
+        Tensor map = trunk(x);
+        return Torch.scoped(() -> pool(map));
+    }
+
+    /**
+     * The stem and the four stages: (N, 32·width, H', W') for normalised (N, 3, H, W) images, where every 2×2
+     * average pool floors an odd side (H' = H/32 for multiples of 32).
+     */
+    Tensor trunk(Tensor x) {
         if (x.size(2) < 32 || x.size(3) < 32) {
             throw new IllegalArgumentException("CLIP's ResNet reduces images 32 times; " + x.size(3) + "x"
                     + x.size(2) + " is too small");
@@ -85,8 +94,12 @@ final class ClipResNet extends Module {
                 h = Torch.scoped(() -> b.forward(in));
             }
         }
-        Tensor map = h;
-        return Torch.scoped(() -> attnpool.forward(map));
+        return h;
+    }
+
+    /** The attention pool of a trunk output: (N, outputDim). */
+    Tensor pool(Tensor map) {
+        return attnpool.forward(map);
     }
 
     /** {@code Bottleneck}: expansion 4, the stride applied by average pooling. */

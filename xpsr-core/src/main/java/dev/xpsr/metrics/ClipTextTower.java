@@ -28,17 +28,18 @@ final class ClipTextTower extends Module {
     /**
      * @param vocab   token count (49,408)
      * @param context sequence length (77)
-     * @param width   channels (RN50: 512); heads = width / 64
+     * @param width   channels (RN50: 512)
+     * @param heads   attention heads (CLIP: width // 64)
      * @param layers  residual attention blocks (12)
      * @param embed   joint embedding size (RN50: 1024)
      */
-    ClipTextTower(long vocab, long context, long width, int layers, long embed) {
+    ClipTextTower(long vocab, long context, long width, int heads, int layers, long embed) {
         tokenEmbedding = child("token_embedding", new Embedding(vocab, width));
         positionalEmbedding = parameter("positional_embedding", context, width);
         Container resblocks = child("transformer", new Container()).add("resblocks", new Container());
         blocks = new Block[layers];
         for (int i = 0; i < layers; i++) {
-            blocks[i] = resblocks.add(Integer.toString(i), new Block(width, (int) (width / 64)));
+            blocks[i] = resblocks.add(Integer.toString(i), new Block(width, heads));
         }
         lnFinal = child("ln_final", new LayerNorm(width, LN_EPS));
         textProjection = parameter("text_projection", width, embed);

@@ -15,11 +15,10 @@ import java.util.List;
  * Fréchet Inception Distance between a set of images and a reference set (lower is better), as pyiqa 0.1.10's
  * {@code fid} computes it between two folders: each image becomes a 2048-d {@link InceptionV3} pool feature
  * (the TensorFlow-ported weights {@code pt_inception-2015-12-05-6726825d.pth} of pytorch-fid), each set is
- * summarised by its mean and unbiased covariance in double, and the {@link FrechetDistance} of the two Gaussians
- * is the score. The input preparation is pyiqa's {@code mode} argument, {@link FidMode#CLEAN} (clean-fid) by
- * default. The network runs in batches; its batch norms use stored statistics, so batching does not change a
- * feature. numpy takes the mean of the float32 features in float32 and the covariance in float64; here both are
- * double, which differs from the reference by float32 rounding of the mean.
+ * summarised by its mean (float32, as numpy takes it of float32 features) and unbiased covariance (float64), and
+ * the {@link FrechetDistance} of the two Gaussians, with scipy's matrix square root, is the score. The input
+ * preparation is pyiqa's {@code mode} argument, {@link FidMode#CLEAN} (clean-fid) by default. The network runs in
+ * batches; its batch norms use stored statistics, so batching does not change a feature.
  */
 public final class Fid implements DistributionMetric {
     private static final int BATCH = 8;
@@ -87,9 +86,12 @@ public final class Fid implements DistributionMetric {
         return FrechetDistance.distance(a, b);
     }
 
-    /** The pool feature of every image, (n, featureCount), computed in batches of {@value #BATCH}. */
-    public double[][] features(List<RgbImage> images) {
-        double[][] out = new double[images.size()][];
+    /**
+     * The pool feature of every image, (n, featureCount), float32 as the network gives it (pyiqa's numpy
+     * statistics start from float32 features), computed in batches of {@value #BATCH}.
+     */
+    public float[][] features(List<RgbImage> images) {
+        float[][] out = new float[images.size()][];
         for (int from = 0; from < images.size(); from += BATCH) {
             int to = Math.min(from + BATCH, images.size());
             try (AutoCloseable mode = Torch.inferenceMode(); PointerScope scope = new PointerScope()) {
@@ -99,7 +101,7 @@ public final class Fid implements DistributionMetric {
                 }
                 Tensor f = forward(placement.place(Torch.cat(0, inputs)));
                 int d = network.featureCount();
-                double[] flat = Torch.toDoubles(f);
+                float[] flat = Torch.toFloats(f);
                 for (int i = from; i < to; i++) {
                     out[i] = Arrays.copyOfRange(flat, (i - from) * d, (i - from + 1) * d);
                 }

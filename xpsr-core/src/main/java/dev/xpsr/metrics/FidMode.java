@@ -45,6 +45,15 @@ public enum FidMode {
 
     /** The network input of one image: float32 (1, 3, 299, 299) in [−1, 1], on the CPU. */
     public Tensor input(RgbImage image) {
+        return this == CLEAN ? clean(image) : Torch.scoped(() -> Torch.add(Torch.mul(legacy(image), 2), -1));
+    }
+
+    /**
+     * What pyiqa's {@code ResizeDataset} yields for one image, before the network's own input scaling: float32
+     * (1, 3, 299, 299), in [−1, 1] for {@link #CLEAN} (the network then runs with {@code normalize_input=False}),
+     * in [0, 1] for {@link #LEGACY_PYTORCH} (the network applies 2x − 1).
+     */
+    public Tensor resized(RgbImage image) {
         return this == CLEAN ? clean(image) : legacy(image);
     }
 
@@ -68,10 +77,8 @@ public enum FidMode {
         return Torch.fromFloats(out, 1, 3, SIZE, SIZE);
     }
 
+    /** ToTensor (u8 / 255) and {@code F.interpolate(size=(299, 299), mode='bilinear', align_corners=False)}. */
     private static Tensor legacy(RgbImage image) {
-        return Torch.scoped(() -> {
-            Tensor resized = Torch.upsampleBilinear(ImageTensors.toTensor(image), SIZE, SIZE, null, null);
-            return Torch.add(Torch.mul(resized, 2), -1);
-        });
+        return Torch.scoped(() -> Torch.upsampleBilinear(ImageTensors.toTensor(image), SIZE, SIZE, null, null));
     }
 }

@@ -81,7 +81,7 @@ public final class RandomWeightMetrics {
     private static Metric clipIqa(Placement placement, long seed) {
         Map<String, Supplier<Module>> templates = new LinkedHashMap<>();
         templates.put("visual.", () -> new ClipResNet(new int[] {3, 4, 6, 3}, 64, 1024, 7));
-        templates.put("", () -> new ClipTextTower(49408, 77, 512, 12, 1024));
+        templates.put("", () -> new ClipTextTower(49408, 77, 512, 8, 12, 1024));
         templates.put("logit_", () -> { // the top-level scalar "logit_scale"
             Container logit = new Container();
             logit.addParameter("scale");

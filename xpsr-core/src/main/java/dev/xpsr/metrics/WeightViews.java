@@ -4,12 +4,14 @@ import dev.xpsr.io.DType;
 import dev.xpsr.io.TensorInfo;
 import dev.xpsr.nn.WeightSource;
 import dev.xpsr.torch.Torch;
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -107,6 +109,75 @@ final class WeightViews {
                 return b != null ? ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN) : source.data(key);
             }
         };
+    }
+
+    /** Suffixes of a table stored as its non-zero rows: the rows, and their indices in the full table. */
+    static final String ROWS = "_rows";
+    static final String ROW_IDS = "_row_ids";
+
+    /**
+     * {@code source} with the table {@code key} rebuilt, if it is stored sparsely: {@code key_rows} [n, width] holds
+     * the only non-zero rows of a {@code rowCount} × width table and {@code key_row_ids} [n] their row indices
+     * (integral values of any numeric type). The golden fixtures store CLIP's 49,408-row token embedding this way,
+     * keeping only the rows its prompts use. The table is built as float32 with zeros elsewhere; a source that
+     * holds {@code key} itself, or no {@code key_rows}, is returned unchanged.
+     *
+     * @throws IllegalArgumentException if the two entries do not match or an index is not a row of the table
+     */
+    static WeightSource withScatteredRows(WeightSource source, String key, long rowCount) {
+        if (source.keys().contains(key) || !source.keys().contains(key + ROWS)) {
+            return source;
+        }
+        String where = source.describe() + ": '" + key + ROWS + "' / '" + key + ROW_IDS + "'";
+        if (!source.keys().contains(key + ROW_IDS)) {
+            throw new IllegalArgumentException(source.describe() + " has '" + key + ROWS + "' but no '" + key
+                    + ROW_IDS + "' naming the rows it holds");
+        }
+        long[] rowsShape = source.info(key + ROWS).shape();
+        long[] idsShape = source.info(key + ROW_IDS).shape();
+        if (rowsShape.length != 2 || idsShape.length != 1 || idsShape[0] != rowsShape[0]) {
+            throw new IllegalArgumentException(where + " have shapes " + Arrays.toString(rowsShape) + " and "
+                    + Arrays.toString(idsShape) + "; expected [n, width] and [n]");
+        }
+        int width = Math.toIntExact(rowsShape[1]);
+        float[] table = new float[Math.toIntExact(Math.multiplyExact(rowCount, (long) width))];
+        try (PointerScope scope = new PointerScope()) {
+            float[] rows = Torch.toFloats(read(source, key + ROWS));
+            double[] ids = Torch.toDoubles(read(source, key + ROW_IDS));
+            for (int r = 0; r < ids.length; r++) {
+                double id = ids[r];
+                if (id != Math.rint(id) || id < 0 || id >= rowCount) {
+                    throw new IllegalArgumentException(where + ": row id " + id + " is not a row of a " + rowCount
+                            + "-row table");
+                }
+                System.arraycopy(rows, r * width, table, (int) id * width, width);
+            }
+            Set<String> keys = new LinkedHashSet<>(source.keys());
+            keys.remove(key + ROWS);
+            keys.remove(key + ROW_IDS);
+            return withDefaults(new WeightSource() {
+                public String describe() {
+                    return source.describe();
+                }
+
+                public Set<String> keys() {
+                    return keys;
+                }
+
+                public TensorInfo info(String k) {
+                    return source.info(k);
+                }
+
+                public ByteBuffer data(String k) {
+                    return source.data(k);
+                }
+            }, Map.of(key, Torch.fromFloats(table, rowCount, width)));
+        }
+    }
+
+    private static Tensor read(WeightSource source, String key) {
+        TensorInfo info = source.info(key);
+        return Torch.fromBytes(source.data(key), Torch.scalarType(info.dtype()), info.shape());
     }
 
     /** A key without the {@code module.} prefix {@code nn.DataParallel} adds (pyiqa's {@code clean_state_dict}). */

@@ -111,7 +111,7 @@ class ClipIqaTest {
             assertThat(Torch.shape(v.get("attnpool.positional_embedding"))).containsExactly(50, 2048);
             assertThat(Torch.shape(v.get("attnpool.c_proj.weight"))).containsExactly(1024, 2048);
             release(visual);
-            ClipTextTower text = new ClipTextTower(49408, 77, 512, 12, 1024);
+            ClipTextTower text = new ClipTextTower(49408, 77, 512, 8, 12, 1024);
             assertThat(new TreeSet<>(text.stateDict().keySet())).isEqualTo(textKeys(12));
             Map<String, Tensor> t = text.stateDict();
             assertThat(Torch.shape(t.get("token_embedding.weight"))).containsExactly(49408, 512);
@@ -194,7 +194,7 @@ class ClipIqaTest {
         try (PointerScope scope = new PointerScope()) {
             ClipResNet visual = new ClipResNet(TINY_BLOCKS, TINY_WIDTH, 32, 7);
             RandomWeights.stateDict(visual, seed).forEach((k, v) -> sd.put("visual." + k, v));
-            ClipTextTower text = new ClipTextTower(49408, 77, 64, TINY_TEXT_LAYERS, 32);
+            ClipTextTower text = new ClipTextTower(49408, 77, 64, 1, TINY_TEXT_LAYERS, 32);
             sd.putAll(RandomWeights.stateDict(text, seed + 1));
             release(visual);
             release(text);
@@ -228,6 +228,57 @@ class ClipIqaTest {
             assertThatThrownBy(() -> ClipIqa.load(List.of(w), Placement.CPU_FP32))
                     .isInstanceOf(WeightMismatchException.class)
                     .hasMessageContaining("layer2.1.conv2.weight").hasMessageContaining("[16, 16, 1, 3]");
+        }
+    }
+
+    /**
+     * The golden fixtures' storage: only the token-embedding rows the prompts use ({@code _rows} + {@code _row_ids},
+     * ids as float32) and {@code logit_scale} of shape [1]. It must load as the dense checkpoint whose other rows
+     * are zero, and a row id outside the vocabulary is refused by name.
+     */
+    @Test
+    void sparseTokenRowsAndAOneElementLogitScaleLoadAsTheDenseCheckpoint(@TempDir Path dir) throws Exception {
+        Map<String, TensorData> dense = tinyCheckpoint();
+        float[] table = new float[49408 * 64];
+        dense.get("token_embedding.weight").bytes().asFloatBuffer().get(table);
+        TreeSet<Long> used = new TreeSet<>();
+        for (long[] row : ClipIqa.tokenize(ClipTokenizer.bundled(), ClipIqa.PROMPTS, 77)) {
+            Arrays.stream(row).forEach(used::add);
+        }
+        float[] kept = new float[table.length];
+        float[] rows = new float[used.size() * 64];
+        float[] ids = new float[used.size()];
+        int r = 0;
+        for (long id : used) {
+            System.arraycopy(table, (int) id * 64, kept, (int) id * 64, 64);
+            System.arraycopy(table, (int) id * 64, rows, r * 64, 64);
+            ids[r++] = id;
+        }
+        dense.put("token_embedding.weight", TensorData.ofFloats(new long[] {49408, 64}, kept));
+        Map<String, TensorData> sparse = new LinkedHashMap<>(dense);
+        sparse.remove("token_embedding.weight");
+        sparse.put("token_embedding.weight_rows", TensorData.ofFloats(new long[] {ids.length, 64}, rows));
+        sparse.put("token_embedding.weight_row_ids", TensorData.ofFloats(new long[] {ids.length}, ids));
+        sparse.put("logit_scale", TensorData.ofFloats(new long[] {1}, new float[] {4.6052f}));
+        SafetensorsWriter.write(dir.resolve("dense.safetensors"), dense, null);
+        SafetensorsWriter.write(dir.resolve("sparse.safetensors"), sparse, null);
+        List<RgbImage> photos = List.of(FidTest.randomImage(64, 72, 3), FidTest.randomImage(96, 64, 4));
+        try (WeightOpener.Opened d = WeightOpener.standard().open(dir.resolve("dense.safetensors"));
+             WeightOpener.Opened s = WeightOpener.standard().open(dir.resolve("sparse.safetensors"))) {
+            ClipIqa fromDense = ClipIqa.load(List.of(d), Placement.CPU_FP32);
+            ClipIqa fromSparse = ClipIqa.load(List.of(s), Placement.CPU_FP32);
+            assertThat(fromSparse.architecture()).isEqualTo(fromDense.architecture());
+            assertThat(Torch.toFloats(fromSparse.textFeatures()))
+                    .containsExactly(Torch.toFloats(fromDense.textFeatures()));
+            assertThat(fromSparse.logitScale()).isEqualTo(fromDense.logitScale());
+            assertThat(fromSparse.scores(photos)).containsExactly(fromDense.scores(photos));
+        }
+        ids[ids.length - 1] = 49408;
+        sparse.put("token_embedding.weight_row_ids", TensorData.ofFloats(new long[] {ids.length}, ids));
+        SafetensorsWriter.write(dir.resolve("bad.safetensors"), sparse, null);
+        try (WeightOpener.Opened b = WeightOpener.standard().open(dir.resolve("bad.safetensors"))) {
+            assertThatThrownBy(() -> ClipIqa.load(List.of(b), Placement.CPU_FP32))
+                    .hasMessageContaining("token_embedding.weight_row_ids").hasMessageContaining("49408");
         }
     }
 
@@ -302,7 +353,7 @@ class ClipIqaTest {
                 .map(p -> p.width() == 256 ? p.crop(40, 50, 96, 112) : p.crop(100, 60, 160, 128)).toList();
         double[] batch = clip.scores(photos);
         assertThat(tiny().scores(photos)).containsExactly(batch);
-        double[][] text = rows(clip.textFeatures(), 10);
+        double[][] text = rows(clip.unitTextFeatures(), 10);
         double scale = clip.logitScale();
         assertThat(scale).isCloseTo(Math.exp(4.6052), within(1e-3));
         for (int i = 0; i < photos.size(); i++) {
@@ -311,7 +362,7 @@ class ClipIqaTest {
             assertThat(batch[i]).isBetween(0.0, 1.0);
             double[] f;
             try (PointerScope scope = new PointerScope()) {
-                f = rows(clip.imageFeatures(ImageTensors.toTensor(p)), 1)[0];
+                f = unit(rows(clip.outputs(ImageTensors.toTensor(p)).imageFeatures(), 1)[0]);
             }
             double sum = 0;
             for (int k = 0; k < 5; k++) {
@@ -343,6 +394,11 @@ class ClipIqaTest {
             System.arraycopy(flat, i * d, out[i], 0, d);
         }
         return out;
+    }
+
+    private static double[] unit(double[] v) {
+        double norm = Math.sqrt(dot(v, v));
+        return Arrays.stream(v).map(x -> x / norm).toArray();
     }
 
     private static double dot(double[] a, double[] b) {

@@ -50,10 +50,10 @@ class FidTest {
         SplittableRandom rng = new SplittableRandom(1);
         // 40 vectors of 8 values (full-rank covariance) and 5 vectors of 12 (singular covariance)
         for (int[] nd : new int[][] {{40, 8}, {5, 12}}) {
-            double[][] f = new double[nd[0]][nd[1]];
-            for (double[] row : f) {
+            float[][] f = new float[nd[0]][nd[1]];
+            for (float[] row : f) {
                 for (int j = 0; j < row.length; j++) {
-                    row[j] = 3 * rng.nextDouble() - 1;
+                    row[j] = (float) (3 * rng.nextDouble() - 1);
                 }
             }
             FrechetDistance.Statistics s = FrechetDistance.statistics(f);
@@ -90,18 +90,62 @@ class FidTest {
         assertThat(got).isCloseTo(want, within(1e-12));
     }
 
+    /**
+     * pyiqa's eps branch: a feature that is 0 throughout one set and another that is 0 throughout the other make
+     * scipy's square root fail (inside one 64-block), so 1e-6·I is added to both covariances; one constant feature
+     * shared by both sets gives a single zero eigenvalue and no failure, and above 128 dimensions the two zeros
+     * fall in different blocks, where scipy does not fail.
+     */
+    @Test
+    void differentConstantFeaturesInTheTwoSetsTakeTheEpsBranchWithinOneBlock() {
+        assertThat(terms(16, 3, 11).offsetAdded()).isTrue();
+        assertThat(terms(16, 5, 5).offsetAdded()).isFalse();
+        assertThat(terms(130, 3, 11).offsetAdded()).isFalse();
+        FrechetDistance.Terms t = terms(16, 3, 11);
+        assertThat(t.distance()).isFinite().isPositive();
+    }
+
+    private static FrechetDistance.Terms terms(int d, int dead1, int dead2) {
+        return FrechetDistance.terms(FrechetDistance.statistics(features(2 * d, d, dead1, 1)),
+                FrechetDistance.statistics(features(2 * d + 4, d, dead2, 2)));
+    }
+
+    private static float[][] features(int n, int d, int dead, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        float[][] f = new float[n][d];
+        for (float[] row : f) {
+            for (int j = 0; j < d; j++) {
+                row[j] = j == dead ? 0 : (float) rng.nextDouble();
+            }
+        }
+        return f;
+    }
+
+    /** A square root whose diagonal is clearly imaginary (a negative "variance") is refused, as pyiqa raises. */
+    @Test
+    void clearlyImaginaryRootIsRefused() {
+        FrechetDistance.Statistics a = stats(new double[] {0, 0}, new double[] {1, 0, 0, -1});
+        FrechetDistance.Statistics b = stats(new double[] {0, 0}, new double[] {1, 0, 0, 1});
+        assertThatThrownBy(() -> FrechetDistance.distance(a, b)).isInstanceOf(ArithmeticException.class)
+                .hasMessageContaining("imaginary component 1.0");
+    }
+
     @Test
     void statisticsAreMeanAndUnbiasedCovariance() {
         // x: 1, 3, 5 (mean 3, deviations -2 0 2); y: 2, 4, 0 (mean 2, deviations 0 2 -2)
-        FrechetDistance.Statistics s = FrechetDistance.statistics(new double[][] {{1, 2}, {3, 4}, {5, 0}});
-        assertThat(s.mean()).containsExactly(3, 2);
+        FrechetDistance.Statistics s = FrechetDistance.statistics(new float[][] {{1, 2}, {3, 4}, {5, 0}});
+        assertThat(s.mean()).containsExactly(3f, 2f);
         assertThat(s.covariance()).containsExactly(new double[] {4, -2, -2, 4}, within(1e-12));
-        assertThatThrownBy(() -> FrechetDistance.statistics(new double[][] {{1, 2}}))
+        assertThatThrownBy(() -> FrechetDistance.statistics(new float[][] {{1, 2}}))
                 .hasMessageContaining("at least 2");
     }
 
     private static FrechetDistance.Statistics stats(double[] mean, double[] cov) {
-        return new FrechetDistance.Statistics(mean, cov, 2);
+        float[] mean32 = new float[mean.length];
+        for (int i = 0; i < mean.length; i++) {
+            mean32[i] = (float) mean[i];
+        }
+        return new FrechetDistance.Statistics(mean32, cov, 2);
     }
 
     private static double[] diag(double[] v) {
@@ -336,13 +380,13 @@ class FidTest {
         try (WeightOpener.Opened w = WeightOpener.standard().open(file)) {
             for (FidMode mode : FidMode.values()) {
                 Fid fid = Fid.load(List.of(w), mode, Placement.CPU_FP32, TINY);
-                double[][] batch = fid.features(photos);
+                float[][] batch = fid.features(photos);
                 for (int i = 0; i < photos.size(); i++) {
-                    double[] alone = fid.features(List.of(photos.get(i)))[0];
+                    float[] alone = fid.features(List.of(photos.get(i)))[0];
                     assertThat(alone).hasSize(2048 / TINY);
                     for (int j = 0; j < alone.length; j++) {
                         assertThat(Double.isFinite(alone[j])).isTrue();
-                        assertThat(alone[j]).isCloseTo(batch[i][j], within(1e-5 * (1 + Math.abs(alone[j]))));
+                        assertThat(alone[j]).isCloseTo(batch[i][j], within(1e-5f * (1 + Math.abs(alone[j]))));
                     }
                 }
                 FrechetDistance.Statistics a = FrechetDistance.statistics(Arrays.copyOfRange(batch, 0, 2));
