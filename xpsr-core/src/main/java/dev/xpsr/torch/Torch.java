@@ -3,7 +3,6 @@ package dev.xpsr.torch;
 import dev.xpsr.io.DType;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.pytorch.DoubleOptional;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.GeneratorOptional;
@@ -20,6 +19,7 @@ import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
+import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
@@ -68,11 +68,12 @@ public final class Torch {
             direct = ByteBuffer.allocateDirect(bytes.remaining());
             direct.put(bytes.duplicate()).flip();
         }
-        Pointer data = new BytePointer(direct);
-        Tensor view = torch.from_blob(data, shape, new TensorOptions(type));
-        Tensor copy = view.clone();
-        view.close();
-        return copy;
+        try (Tensor view = torch.from_blob(new BytePointer(direct), shape, new TensorOptions(type))) {
+            return view.clone();
+        } finally {
+            // a memory-mapped buffer is unmapped when collected: keep it alive until the native copy has read it
+            Reference.reachabilityFence(direct);
+        }
     }
 
     /**
@@ -87,6 +88,8 @@ public final class Torch {
         }
         try (Tensor view = torch.from_blob(new BytePointer(direct), shape, new TensorOptions(type))) {
             dst.copy_(view.reshape(Torch.shape(dst)));
+        } finally {
+            Reference.reachabilityFence(direct);
         }
     }
 
