@@ -1,5 +1,6 @@
 package dev.xpsr.cli;
 
+import dev.xpsr.bench.RandomWeightMetrics;
 import dev.xpsr.io.ImageFiles;
 import dev.xpsr.io.RgbImage;
 import dev.xpsr.metrics.DistributionMetric;
@@ -8,7 +9,6 @@ import dev.xpsr.metrics.FrechetDistance;
 import dev.xpsr.metrics.Metric;
 import dev.xpsr.metrics.MetricRegistry;
 import dev.xpsr.metrics.MetricUnavailableException;
-import dev.xpsr.metrics.RandomWeightMetrics;
 import dev.xpsr.pipeline.PilResize;
 import dev.xpsr.torch.Placement;
 import dev.xpsr.util.ProcessMemory;

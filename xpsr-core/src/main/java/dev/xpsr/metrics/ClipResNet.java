@@ -27,7 +27,7 @@ import org.bytedeco.pytorch.Tensor;
  * <p>The shape comes from the weights, as {@code build_model} reads it: blocks per stage from the keys, the
  * width from {@code layer1.0.conv1}, heads = width·32/64 (64 channels per head).
  */
-final class ClipResNet extends Module {
+public final class ClipResNet extends Module {
     private static final double BN_EPS = 1e-5;
 
     private final PlainConv2d conv1;
@@ -45,7 +45,7 @@ final class ClipResNet extends Module {
      * @param outputDim image embedding size (RN50: 1024)
      * @param grid      side of the positional-embedding grid the checkpoint was trained at (RN50: 7 = 224/32)
      */
-    ClipResNet(int[] blocks, long width, long outputDim, long grid) {
+    public ClipResNet(int[] blocks, long width, long outputDim, long grid) {
         conv1 = child("conv1", PlainConv2d.square(3, width / 2, 3, 2, 1));
         bn1 = child("bn1", new BatchNorm2d(width / 2, BN_EPS));
         conv2 = child("conv2", PlainConv2d.square(width / 2, width / 2, 3, 1, 1));

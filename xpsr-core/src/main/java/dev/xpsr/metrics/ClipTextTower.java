@@ -16,7 +16,7 @@ import org.bytedeco.pytorch.Tensor;
  * is the final-norm state at each sequence's end-of-text token, projected. (The model under
  * {@code dev.xpsr.model} is the same network in the Hugging Face layout, whose fused-projection keys differ.)
  */
-final class ClipTextTower extends Module {
+public final class ClipTextTower extends Module {
     private static final double LN_EPS = 1e-5;
 
     private final Embedding tokenEmbedding;
@@ -33,7 +33,7 @@ final class ClipTextTower extends Module {
      * @param layers  residual attention blocks (12)
      * @param embed   joint embedding size (RN50: 1024)
      */
-    ClipTextTower(long vocab, long context, long width, int heads, int layers, long embed) {
+    public ClipTextTower(long vocab, long context, long width, int heads, int layers, long embed) {
         tokenEmbedding = child("token_embedding", new Embedding(vocab, width));
         positionalEmbedding = parameter("positional_embedding", context, width);
         Container resblocks = child("transformer", new Container()).add("resblocks", new Container());

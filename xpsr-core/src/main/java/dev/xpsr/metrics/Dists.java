@@ -30,7 +30,7 @@ import java.util.regex.Pattern;
 public final class Dists extends NetworkMetric {
     private static final int BATCH = 4;
     private static final int STAGES = 5;
-    static final int[][] STAGE_RANGES = {{0, 4}, {4, 9}, {9, 16}, {16, 23}, {23, 30}};
+    public static final int[][] STAGE_RANGES = {{0, 4}, {4, 9}, {9, 16}, {16, 23}, {23, 30}};
     private static final double C1 = 1e-6;
     private static final double C2 = 1e-6;
     private static final float[] MEAN = {0.485f, 0.456f, 0.406f};

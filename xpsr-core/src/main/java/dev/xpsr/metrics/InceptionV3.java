@@ -19,7 +19,7 @@ import org.bytedeco.pytorch.Tensor;
  * <p>{@code divisor} divides every channel count (all are multiples of 16), so tests can run a narrow network of
  * the same structure; 1 is the real one.
  */
-final class InceptionV3 extends Module {
+public final class InceptionV3 extends Module {
     /** Channel count of the pool features of the full network. */
     static final int FEATURES = 2048;
     private static final double BN_EPS = 0.001;
@@ -29,7 +29,7 @@ final class InceptionV3 extends Module {
     private final Module[] mixed;
 
     /** @param divisor 1 for the real network; 2, 4, 8 or 16 for a narrower copy */
-    InceptionV3(int divisor) {
+    public InceptionV3(int divisor) {
         if (divisor < 1 || 16 % divisor != 0) {
             throw new IllegalArgumentException("width divisor must divide 16, got " + divisor);
         }

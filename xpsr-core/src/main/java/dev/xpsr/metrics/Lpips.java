@@ -29,8 +29,8 @@ import java.util.regex.Pattern;
 public final class Lpips extends NetworkMetric {
     private static final int BATCH = 4;
     private static final int SLICES = 5;
-    static final int[][] ALEX_SLICES = {{0, 2}, {2, 5}, {5, 8}, {8, 10}, {10, 12}};
-    static final int[][] VGG_SLICES = {{0, 4}, {4, 9}, {9, 16}, {16, 23}, {23, 30}};
+    public static final int[][] ALEX_SLICES = {{0, 2}, {2, 5}, {5, 8}, {8, 10}, {10, 12}};
+    public static final int[][] VGG_SLICES = {{0, 4}, {4, 9}, {9, 16}, {16, 23}, {23, 30}};
     private static final float[] SHIFT = {-.030f, -.088f, -.188f};
     private static final float[] SCALE = {.458f, .448f, .450f};
     private static final Pattern OWN = Pattern.compile(

@@ -22,7 +22,7 @@ import java.util.List;
  * The image's score is Σ w·s / (Σ w + 1e-8) over every position of every crop of the image ({@link #scoreAndWeight}
  * returns s and w so crops can be run in groups and reduced once, in the reference's order).
  */
-final class ManiqaNetwork extends Module {
+public final class ManiqaNetwork extends Module {
     private static final int[] FEATURE_BLOCKS = {6, 7, 8, 9};
 
     final TimmVit vit;
@@ -38,7 +38,7 @@ final class ManiqaNetwork extends Module {
     final Linear weightOut;
     private final int resolution;
 
-    ManiqaNetwork(Maniqa.Config c) {
+    public ManiqaNetwork(Maniqa.Config c) {
         resolution = c.resolution();
         long tokens = (long) resolution * resolution;
         long d = c.embedDim();

@@ -20,7 +20,7 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * </pre>
  * The ResNet part runs on every patch independently, so the batch is (N·L) patches; the transformer sees (N, 1 + L).
  */
-final class MusiqNetwork extends Module {
+public final class MusiqNetwork extends Module {
     private static final int GROUPS = 32;
 
     final Musiq.Config config;
@@ -31,7 +31,7 @@ final class MusiqNetwork extends Module {
     final Encoder transformer_encoder;
     final Linear head;
 
-    MusiqNetwork(Musiq.Config c) {
+    public MusiqNetwork(Musiq.Config c) {
         this.config = c;
         long r = c.rootChannels();
         long tokenPatch = c.patchSize() / 4;

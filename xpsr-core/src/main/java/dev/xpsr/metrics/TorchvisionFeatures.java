@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  * kernel sizes from the weight tensors, so reduced-width test networks and the real ones load alike. A slice
  * keeps torchvision's layer index as each module's name ({@code slice2.3.weight} is {@code features.3.weight}).
  */
-final class TorchvisionFeatures {
+public final class TorchvisionFeatures {
     private static final Pattern FEATURES_KEY = Pattern.compile("features\\.(\\d+)\\.(weight|bias)");
 
     private TorchvisionFeatures() {
@@ -47,7 +47,7 @@ final class TorchvisionFeatures {
     }
 
     /** The two backbones of LPIPS v0.1 and DISTS. */
-    enum Backbone {
+    public enum Backbone {
         /** torchvision AlexNet (IMAGENET1K_V1 weights: {@code alexnet-owt-7be5be79.pth}). */
         ALEXNET(new Layer[] {conv(4, 2), RELU, pool(3, 2), conv(1, 2), RELU, pool(3, 2), conv(1, 1), RELU,
                 conv(1, 1), RELU, conv(1, 1), RELU, pool(3, 2)}, new long[] {64, 192, 384, 256, 256},
@@ -70,7 +70,7 @@ final class TorchvisionFeatures {
          * The shapes of torchvision's full-size {@code features.N.weight} (out, in, k, k) and {@code features.N.bias}
          * (out), as its {@code alexnet()} / {@code vgg16()} define them; for random weights of the real size.
          */
-        Map<String, long[]> torchvisionShapes() {
+        public Map<String, long[]> torchvisionShapes() {
             Map<String, long[]> out = new LinkedHashMap<>();
             long in = 3;
             int conv = 0;
@@ -87,7 +87,7 @@ final class TorchvisionFeatures {
         }
 
         /** Output channels of {@code features[0:to]} of the full-size network. */
-        long torchvisionWidth(int to) {
+        public long torchvisionWidth(int to) {
             long width = 3;
             int conv = 0;
             for (int i = 0; i < to; i++) {

@@ -2,6 +2,7 @@ package dev.xpsr.metrics;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.xpsr.bench.RandomWeights;
 import dev.xpsr.io.RgbImage;
 import dev.xpsr.io.SafetensorsWriter;
 import dev.xpsr.io.TensorData;

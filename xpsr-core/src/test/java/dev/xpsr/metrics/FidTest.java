@@ -1,5 +1,6 @@
 package dev.xpsr.metrics;
 
+import dev.xpsr.bench.RandomWeights;
 import dev.xpsr.io.ImageFiles;
 import dev.xpsr.io.RgbImage;
 import dev.xpsr.io.SafetensorsWriter;

@@ -1,4 +1,4 @@
-package dev.xpsr.pipeline;
+package dev.xpsr.bench;
 
 import dev.xpsr.model.AutoencoderKL;
 import dev.xpsr.model.ClipTextModel;
@@ -11,6 +11,7 @@ import dev.xpsr.model.XpsrUNet2DConditionModel;
 import dev.xpsr.nn.FusionMode;
 import dev.xpsr.nn.Init;
 import dev.xpsr.nn.Module;
+import dev.xpsr.pipeline.XpsrModels;
 import dev.xpsr.scheduler.SchedulerConfig;
 import dev.xpsr.torch.Torch;
 

@@ -1,4 +1,4 @@
-package dev.xpsr.metrics;
+package dev.xpsr.bench;
 
 import dev.xpsr.io.DType;
 import dev.xpsr.io.TensorData;

@@ -1,5 +1,19 @@
-package dev.xpsr.metrics;
+package dev.xpsr.bench;
 
+import dev.xpsr.metrics.ClipIqa;
+import dev.xpsr.metrics.ClipResNet;
+import dev.xpsr.metrics.ClipTextTower;
+import dev.xpsr.metrics.Container;
+import dev.xpsr.metrics.Dists;
+import dev.xpsr.metrics.Fid;
+import dev.xpsr.metrics.FidMode;
+import dev.xpsr.metrics.InceptionV3;
+import dev.xpsr.metrics.Lpips;
+import dev.xpsr.metrics.Maniqa;
+import dev.xpsr.metrics.ManiqaNetwork;
+import dev.xpsr.metrics.Metric;
+import dev.xpsr.metrics.Musiq;
+import dev.xpsr.metrics.MusiqNetwork;
 import dev.xpsr.metrics.TorchvisionFeatures.Backbone;
 import dev.xpsr.nn.Module;
 import dev.xpsr.nn.WeightSource;
