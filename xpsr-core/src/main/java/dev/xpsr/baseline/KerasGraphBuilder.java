@@ -39,22 +39,33 @@ public final class KerasGraphBuilder {
 
     public static LayerGraph build(TfjsLayersModel model) {
         List<LayerGraph.Node> nodes = new ArrayList<>();
+        GraphWeights weights = new GraphWeights();
+        try {
+            return build(model, nodes, weights);
+        } catch (RuntimeException e) {
+            weights.release();
+            throw e;
+        }
+    }
+
+    private static LayerGraph build(TfjsLayersModel model, List<LayerGraph.Node> nodes, GraphWeights weights) {
         for (TfjsLayersModel.Layer l : model.layers()) {
             if (l.className().equals("InputLayer")) {
                 check(l.name().equals(model.inputLayer()), l, "is not the model's input layer");
                 continue;
             }
-            nodes.add(new LayerGraph.Node(l.name(), l.className(), l.inbound(), List.of(l.name()), op(l, model)));
+            nodes.add(new LayerGraph.Node(l.name(), l.className(), l.inbound(), List.of(l.name()),
+                    op(l, model, weights)));
         }
         if (!model.unusedWeights().isEmpty()) {
             throw new TfjsFormatException(model.file() + ": weights no layer uses: " + model.unusedWeights());
         }
-        return new LayerGraph(model.file().toString(), model.inputLayer(), model.outputLayer(), nodes);
+        return new LayerGraph(model.file().toString(), model.inputLayer(), model.outputLayer(), nodes, weights);
     }
 
-    private static GraphOp op(TfjsLayersModel.Layer l, TfjsLayersModel model) {
+    private static GraphOp op(TfjsLayersModel.Layer l, TfjsLayersModel model, GraphWeights weights) {
         return switch (l.className()) {
-            case "Conv2D" -> conv2d(l, model);
+            case "Conv2D" -> conv2d(l, model, weights);
             case "Activation" -> activation(l);
             case "Concatenate" -> concatenate(l);
             case "Add" -> add(l);
@@ -66,7 +77,7 @@ public final class KerasGraphBuilder {
 
     // ---------------------------------------------------------------- Conv2D
 
-    private static GraphOp conv2d(TfjsLayersModel.Layer l, TfjsLayersModel model) {
+    private static GraphOp conv2d(TfjsLayersModel.Layer l, TfjsLayersModel model, GraphWeights weights) {
         JsonNode c = l.config();
         inputs(l, 1);
         channelsLast(l);
@@ -75,8 +86,9 @@ public final class KerasGraphBuilder {
         int dilation = square(c.path("dilation_rate"), "dilation_rate", l);
         String padding = c.path("padding").asText();
         check(padding.equals("same") || padding.equals("valid"), l, "padding '" + padding + "' is not supported");
-        Tensor kernel = kernel(model.weight(l.name() + "/kernel"), l);
-        Tensor bias = c.path("use_bias").asBoolean(true) ? constant(model.weight(l.name() + "/bias")) : null;
+        Tensor kernel = weights.own(kernel(model.weight(l.name() + "/kernel"), l));
+        Tensor bias = c.path("use_bias").asBoolean(true) ? constant(model.weight(l.name() + "/bias"), weights)
+                : null;
         check(kernel.size(0) == c.path("filters").asLong(), l, "kernel has " + kernel.size(0) + " filters, config "
                 + c.path("filters"));
         UnaryOperator<Tensor> act = activationFunction(c.path("activation").asText(), l);
@@ -86,19 +98,14 @@ public final class KerasGraphBuilder {
                 : same.conv(x[0], kernel, bias)));
     }
 
-    /** HWIO (kh, kw, in, out) → OIHW, held for the graph's life. */
-    private static Tensor kernel(TfjsLayersModel.Weight w, TfjsLayersModel.Layer l) {
-        check(w.shape().length == 4, l, "kernel of rank " + w.shape().length);
-        Tensor hwio = Torch.fromFloats(w.values(), w.shape());
-        Tensor oihw = hwio.permute(3, 2, 0, 1).contiguous();
-        oihw.retainReference();
-        return oihw;
+    private static Tensor constant(TfjsLayersModel.Weight w, GraphWeights weights) {
+        return weights.constant(w.values(), w.shape());
     }
 
-    private static Tensor constant(TfjsLayersModel.Weight w) {
-        Tensor t = Torch.fromFloats(w.values(), w.shape());
-        t.retainReference();
-        return t;
+    /** HWIO (kh, kw, in, out) → OIHW. */
+    private static Tensor kernel(TfjsLayersModel.Weight w, TfjsLayersModel.Layer l) {
+        check(w.shape().length == 4, l, "kernel of rank " + w.shape().length);
+        return Torch.fromFloats(w.values(), w.shape()).permute(3, 2, 0, 1).contiguous();
     }
 
     /** TensorFlow's SAME padding for one input size. */

@@ -47,6 +47,8 @@ public final class LayerGraph {
     private final String output;
     private final List<Node> nodes;
     private final Map<String, Integer> lastUse;
+    private final GraphWeights weights;
+    private volatile boolean closed;
 
     /**
      * @param description what the graph is (model file), for error messages
@@ -57,11 +59,25 @@ public final class LayerGraph {
      *                                  never written
      */
     public LayerGraph(String description, String input, String output, List<Node> nodes) {
+        this(description, input, output, nodes, new GraphWeights());
+    }
+
+    /** A graph owning {@code weights}, the constants its operations read, freed by {@link #close}. */
+    LayerGraph(String description, String input, String output, List<Node> nodes, GraphWeights weights) {
         this.description = description;
         this.input = input;
         this.output = output;
         this.nodes = List.copyOf(nodes);
+        this.weights = weights;
         this.lastUse = validateAndIndex();
+    }
+
+    /** Frees the graph's weights; running it afterwards fails. Idempotent; must not overlap a run. */
+    public synchronized void close() {
+        if (!closed) {
+            closed = true;
+            weights.release();
+        }
     }
 
     public String description() {
@@ -122,6 +138,9 @@ public final class LayerGraph {
     }
 
     private Tensor execute(Tensor x, long[] peak) {
+        if (closed) {
+            throw new IllegalStateException(description + ": the network is closed");
+        }
         Map<String, Tensor> live = new HashMap<>();
         live.put(input, x);
         try {

@@ -57,18 +57,24 @@ public final class NcnnGraphBuilder {
     public static LayerGraph build(NcnnParamFile param, NcnnModelBin bin) {
         String input = null;
         List<LayerGraph.Node> nodes = new ArrayList<>();
+        GraphWeights weights = new GraphWeights();
         for (NcnnParamFile.Layer l : param.layers()) {
             if (l.type().equals("Input")) {
                 input = inputBlob(l, input);
             } else {
-                nodes.add(new LayerGraph.Node(l.name(), l.type(), l.bottoms(), l.tops(), op(l, bin)));
+                nodes.add(new LayerGraph.Node(l.name(), l.type(), l.bottoms(), l.tops(), op(l, bin, weights)));
             }
         }
-        bin.checkFullyRead();
-        if (input == null) {
-            throw new NcnnFormatException(param.source() + ": no Input layer");
+        try {
+            bin.checkFullyRead();
+            if (input == null) {
+                throw new NcnnFormatException(param.source() + ": no Input layer");
+            }
+            return new LayerGraph(param.source(), input, outputBlob(param), nodes, weights);
+        } catch (RuntimeException e) {
+            weights.release();
+            throw e;
         }
-        return new LayerGraph(param.source(), input, outputBlob(param), nodes);
     }
 
     private static String inputBlob(NcnnParamFile.Layer l, String earlier) {
@@ -96,9 +102,9 @@ public final class NcnnGraphBuilder {
         return unread.iterator().next();
     }
 
-    private static GraphOp op(NcnnParamFile.Layer l, NcnnModelBin bin) {
+    private static GraphOp op(NcnnParamFile.Layer l, NcnnModelBin bin, GraphWeights weights) {
         return switch (l.type()) {
-            case "Convolution" -> convolution(l, bin);
+            case "Convolution" -> convolution(l, bin, weights);
             case "Split" -> split(l);
             case "Noop" -> noop(l);
             case "Concat" -> concat(l);
@@ -106,7 +112,7 @@ public final class NcnnGraphBuilder {
             case "BinaryOp" -> binaryOp(l);
             case "Interp" -> interp(l);
             case "PixelShuffle" -> pixelShuffle(l);
-            case "PReLU" -> prelu(l, bin);
+            case "PReLU" -> prelu(l, bin, weights);
             case "ReLU" -> relu(l);
             default -> throw new NcnnFormatException(l.params().where() + ": unsupported layer type '" + l.type()
                     + "' (supported: " + SUPPORTED_TYPES + ")");
@@ -115,7 +121,7 @@ public final class NcnnGraphBuilder {
 
     // ---------------------------------------------------------------- Convolution
 
-    private static GraphOp convolution(NcnnParamFile.Layer l, NcnnModelBin bin) {
+    private static GraphOp convolution(NcnnParamFile.Layer l, NcnnModelBin bin, GraphWeights weights) {
         NcnnParamDict p = l.params();
         p.requireOnly(Set.of(0, 1, 11, 2, 12, 3, 13, 4, 14, 15, 16, 18, 5, 6, 8, 9, 10, 19));
         arity(l, 1, 1);
@@ -130,8 +136,8 @@ public final class NcnnGraphBuilder {
         int size = p.getInt(6, 0);
         check(out > 0 && kw > 0 && kh > 0 && size > 0 && size % (out * kh * kw) == 0, p,
                 "weight_data_size " + size + " is not num_output·kernel_h·kernel_w·inputs");
-        Tensor weight = constant(bin.load(size, 0, l.name() + " weights"), out, size / (out * kh * kw), kh, kw);
-        Tensor bias = p.getInt(5, 0) != 0 ? constant(bin.load(out, 1, l.name() + " bias"), out) : null;
+        Tensor weight = weights.constant(bin.load(size, 0, l.name() + " weights"), out, size / (out * kh * kw), kh, kw);
+        Tensor bias = p.getInt(5, 0) != 0 ? weights.constant(bin.load(out, 1, l.name() + " bias"), out) : null;
         Padding padding = Padding.of(p, kw, kh, dilation, stride);
         UnaryOperator<Tensor> activation = activation(p.getInt(9, 0), p.getFloats(10), p);
         return x -> one(activation.apply(Torch.conv2d(padding.apply(x[0]), weight, bias, stride,
@@ -292,13 +298,13 @@ public final class NcnnGraphBuilder {
         };
     }
 
-    private static GraphOp prelu(NcnnParamFile.Layer l, NcnnModelBin bin) {
+    private static GraphOp prelu(NcnnParamFile.Layer l, NcnnModelBin bin, GraphWeights weights) {
         NcnnParamDict p = l.params();
         p.requireOnly(Set.of(0));
         arity(l, 1, 1);
         int n = p.getInt(0, 0);
         check(n > 0, p, "num_slope must be positive");
-        Tensor slope = constant(bin.load(n, 1, l.name() + " slopes"), 1, n, 1, 1);
+        Tensor slope = weights.constant(bin.load(n, 1, l.name() + " slopes"), 1, n, 1, 1);
         return x -> {
             check(n == 1 || x[0].size(1) == n, p, n + " slopes for " + x[0].size(1) + " channels");
             return one(x[0].mul(slope).where(Torch.lt(x[0], 0.0), x[0]));
@@ -377,13 +383,6 @@ public final class NcnnGraphBuilder {
     }
 
     // ---------------------------------------------------------------- helpers
-
-    /** A weight tensor that outlives every scope: the graph holds it for its whole life. */
-    private static Tensor constant(float[] values, long... shape) {
-        Tensor t = Torch.fromFloats(values, shape);
-        t.retainReference();
-        return t;
-    }
 
     private static Tensor[] one(Tensor t) {
         return new Tensor[] {t};

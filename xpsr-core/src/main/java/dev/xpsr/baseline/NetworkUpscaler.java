@@ -15,7 +15,7 @@ import java.util.Arrays;
  *
  * <p>On construction the graph is run once on an 8×8 black probe, which checks that it maps (1, 3, h, w) to
  * (1, 3, s·h, s·w) for an integer s (the {@link #scale()}) and measures its activation bytes per input pixel for
- * memory-bounded tiling. Weights are held for the life of the object.
+ * memory-bounded tiling. Weights are held until {@link #close}.
  */
 public final class NetworkUpscaler implements BaselineUpscaler {
     private static final int PROBE_SIDE = 8;
@@ -103,6 +103,12 @@ public final class NetworkUpscaler implements BaselineUpscaler {
             }
         }
         return out;
+    }
+
+    /** Frees the network's weights (shared with {@link #withTiling} copies). */
+    @Override
+    public void close() {
+        graph.close();
     }
 
     @Override

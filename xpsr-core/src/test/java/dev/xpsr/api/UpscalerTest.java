@@ -1,5 +1,6 @@
 package dev.xpsr.api;
 
+import dev.xpsr.baseline.NetworkUpscaler;
 import dev.xpsr.baseline.PilBicubicUpscaler;
 import dev.xpsr.baseline.UpscalerJsModels;
 import dev.xpsr.io.ImageFiles;
@@ -263,12 +264,23 @@ class UpscalerTest {
             assertThat(r.textChunks()).containsEntry("xpsr:method", "bicubic-pil").doesNotContainKey("xpsr:seed");
         }
         Path json = BundledData.models().resolve("upscalerjs-esrgan-slim/x4/model.json");
-        try (Upscaler rdn = Upscaler.builder(Method.RDN_SLIM).build()) {
+        try (Upscaler rdn = Upscaler.builder(Method.RDN_SLIM).build();
+             NetworkUpscaler direct = UpscalerJsModels.load(json)) {
             assertThat(rdn.upscale(UpscaleRequest.builder(lr).build()).image().toHwcBytes())
-                    .isEqualTo(UpscalerJsModels.load(json).upscale(lr).toHwcBytes());
+                    .isEqualTo(direct.upscale(lr).toHwcBytes());
             assertThatThrownBy(() -> rdn.upscale(UpscaleRequest.builder(lr).upscale(2).build()))
                     .isInstanceOf(UpscaleException.class).hasMessageContaining("upscale must be 4 for rdn-slim");
         }
+    }
+
+    @Test
+    void aClosedNetworkRefusesToRunInsteadOfReadingFreedWeights() throws Exception {
+        NetworkUpscaler rdn = UpscalerJsModels.load(BundledData.models()
+                .resolve("upscalerjs-esrgan-slim/x4/model.json"));
+        rdn.close();
+        assertThatThrownBy(() -> rdn.upscale(photos.get(0))).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("closed");
+        rdn.close();
     }
 
     /** Sequential models whose every loaded UNet is recorded, to check they are freed. */
