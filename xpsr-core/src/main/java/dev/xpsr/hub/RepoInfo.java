@@ -45,8 +45,19 @@ public record RepoInfo(String sha, List<String> files) {
             if (name == null || !name.isTextual()) {
                 throw new HubException(HubException.Kind.PROTOCOL, source + " has a sibling without 'rfilename'");
             }
-            files.add(name.asText());
+            files.add(repoPath(name.asText(), source));
         }
         return new RepoInfo(sha.asText(), files);
+    }
+
+    /** A file name the hub lists must be a relative path inside the repository: it becomes a path in the cache. */
+    private static String repoPath(String name, String source) throws HubException {
+        try {
+            return HubCache.checkRepoPath(name);
+        } catch (IllegalArgumentException e) {
+            throw new HubException(HubException.Kind.PROTOCOL, source + " lists the file '" + name + "', which is not"
+                    + " a relative path inside the repository (an absolute path, '..', '.' or an empty segment);"
+                    + " refusing the whole listing");
+        }
     }
 }
