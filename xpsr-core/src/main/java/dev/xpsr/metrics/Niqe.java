@@ -72,14 +72,17 @@ public final class Niqe implements Metric {
         }
         NpzFile npz = NpzFile.read(paramsFile);
         double[] mu = npz.get("mu_pris_param").values();
-        double[][] cov = npz.get("cov_pris_param").matrix();
+        NpzFile.Array cov = npz.get("cov_pris_param");
         NpzFile.Array win = npz.get("gaussian_window");
         long[] ws = win.shape();
-        if (mu.length != 2 * FEATURES_PER_SCALE || cov.length != mu.length || ws.length != 2 || ws[0] != ws[1]
-                || ws[0] % 2 == 0) {
-            throw new IOException(paramsFile + ": expected mu (1, 36), cov (36, 36) and an odd square window");
+        int features = 2 * FEATURES_PER_SCALE;
+        if (mu.length != features || !Arrays.equals(cov.shape(), new long[] {features, features}) || ws.length != 2
+                || ws[0] != ws[1] || ws[0] % 2 == 0) {
+            throw new IOException(paramsFile + ": expected mu (1, 36), cov (36, 36) and an odd square window, found "
+                    + mu.length + " values, " + Arrays.toString(cov.shape()) + " and " + Arrays.toString(ws));
         }
-        return new Niqe(mu, cov, win.values(), (int) ws[0], cropBorder, paramsFile.getFileName().toString());
+        return new Niqe(mu, cov.matrix(), win.values(), (int) ws[0], cropBorder,
+                paramsFile.getFileName().toString());
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.xpsr.metrics;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -14,6 +15,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.ZipEntry;
+import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
 
 /**
@@ -55,13 +57,22 @@ public final class NpzFile {
         }
     }
 
+    /** A bound on one member: NIQE's parameters are 12 KB; this only stops a decompression bomb. */
+    static final int MAX_MEMBER_BYTES = 64 << 20;
+
+    private final Path file;
     private final Map<String, Array> arrays;
 
-    private NpzFile(Map<String, Array> arrays) {
+    private NpzFile(Path file, Map<String, Array> arrays) {
+        this.file = file;
         this.arrays = Collections.unmodifiableMap(arrays);
     }
 
-    /** Reads every {@code .npy} member of the archive; names lose their {@code .npy} suffix, as numpy shows them. */
+    /**
+     * Reads every {@code .npy} member of the archive; names lose their {@code .npy} suffix, as numpy shows them.
+     *
+     * @throws IOException naming the file (and member) when it is not a readable archive of supported arrays
+     */
     public static NpzFile read(Path file) throws IOException {
         Map<String, Array> arrays = new LinkedHashMap<>();
         try (ZipFile zip = new ZipFile(file.toFile())) {
@@ -73,28 +84,42 @@ public final class NpzFile {
                 }
                 String name = e.getName().endsWith(".npy") ? e.getName().substring(0, e.getName().length() - 4)
                         : e.getName();
-                try (InputStream in = zip.getInputStream(e)) {
-                    arrays.put(name, parseNpy(in.readAllBytes(), file + "!" + e.getName()));
-                }
+                String source = file + "!" + e.getName();
+                arrays.put(name, parseNpy(member(zip, e, source), source));
             }
+        } catch (ZipException | EOFException e) {
+            throw new IOException(file + ": not a readable .npz (zip) archive (" + e.getMessage() + "); the file is"
+                    + " damaged, fetch it again", e);
         }
-        return new NpzFile(arrays);
+        return new NpzFile(file, arrays);
+    }
+
+    /** A member's bytes, read up to {@link #MAX_MEMBER_BYTES}: a deflated member may claim or inflate to anything. */
+    private static byte[] member(ZipFile zip, ZipEntry e, String source) throws IOException {
+        try (InputStream in = zip.getInputStream(e)) {
+            byte[] bytes = in.readNBytes(MAX_MEMBER_BYTES + 1);
+            if (bytes.length > MAX_MEMBER_BYTES) {
+                throw new IOException(source + ": the array inflates to more than " + MAX_MEMBER_BYTES + " bytes, far"
+                        + " beyond any model parameters; the file is damaged or not what it claims");
+            }
+            return bytes;
+        }
     }
 
     public Map<String, Array> arrays() {
         return arrays;
     }
 
-    /** The named array, or an exception naming what the archive holds. */
-    public Array get(String name) {
+    /** The named array, or an exception naming the file and what it holds. */
+    public Array get(String name) throws IOException {
         Array a = arrays.get(name);
         if (a == null) {
-            throw new IllegalArgumentException("npz archive has no array '" + name + "' (has " + arrays.keySet() + ")");
+            throw new IOException(file + ": no array '" + name + "' (the archive has " + arrays.keySet() + ")");
         }
         return a;
     }
 
-    /** Parses one {@code .npy} file's bytes. */
+    /** Parses one {@code .npy} file's bytes; every size it declares is checked against the bytes it has. */
     static Array parseNpy(byte[] bytes, String source) throws IOException {
         ByteBuffer buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         if (bytes.length < 10 || (bytes[0] & 0xFF) != 0x93 || !new String(bytes, 1, 5, StandardCharsets.US_ASCII)
@@ -102,43 +127,79 @@ public final class NpzFile {
             throw new IOException(source + ": not a .npy array (bad magic)");
         }
         int major = bytes[6];
-        int headerLength = major == 1 ? (buf.getShort(8) & 0xFFFF) : buf.getInt(8);
+        if (major < 1 || major > 3) {
+            throw new IOException(source + ": .npy format version " + major + " is not 1, 2 or 3");
+        }
         int headerStart = major == 1 ? 10 : 12;
+        if (bytes.length < headerStart) {
+            throw new IOException(source + ": truncated header");
+        }
+        long headerLength = major == 1 ? buf.getShort(8) & 0xFFFF : Integer.toUnsignedLong(buf.getInt(8));
         if (headerStart + headerLength > bytes.length) {
             throw new IOException(source + ": truncated header");
         }
-        String header = new String(bytes, headerStart, headerLength, StandardCharsets.ISO_8859_1);
+        String header = new String(bytes, headerStart, (int) headerLength, StandardCharsets.ISO_8859_1);
         Matcher descr = DESCR.matcher(header);
         Matcher fortran = FORTRAN.matcher(header);
         Matcher shapeM = SHAPE.matcher(header);
         if (!descr.find() || !fortran.find() || !shapeM.find()) {
             throw new IOException(source + ": unsupported .npy header " + header.trim());
         }
-        long[] shape = parseShape(shapeM.group(1));
-        int count = Math.toIntExact(Arrays.stream(shape).reduce(1, Math::multiplyExact));
-        ByteBuffer data = ByteBuffer.wrap(bytes, headerStart + headerLength, bytes.length - headerStart - headerLength)
+        long[] shape = parseShape(shapeM.group(1), source);
+        String type = descr.group(2) + descr.group(3);
+        int size = elementSize(type, source);
+        ByteBuffer data = ByteBuffer.wrap(bytes, headerStart + (int) headerLength,
+                        bytes.length - headerStart - (int) headerLength)
                 .slice().order(descr.group(1).equals(">") ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN);
-        double[] values = readValues(data, descr.group(2).charAt(0), Integer.parseInt(descr.group(3)), count, source);
+        int count = elementCount(shape, data.remaining() / size, source);
+        double[] values = readValues(data, type, count);
         if (fortran.group(1).equals("True")) {
             values = fortranToRowMajor(values, shape);
         }
         return new Array(shape, values);
     }
 
-    private static long[] parseShape(String text) {
-        return Arrays.stream(text.split(",")).map(String::trim).filter(s -> !s.isEmpty())
-                .mapToLong(Long::parseLong).toArray();
+    private static long[] parseShape(String text, String source) throws IOException {
+        String[] dims = Arrays.stream(text.split(",")).map(String::trim).filter(s -> !s.isEmpty())
+                .toArray(String[]::new);
+        long[] shape = new long[dims.length];
+        for (int i = 0; i < dims.length; i++) {
+            if (!dims[i].matches("\\d{1,18}")) {
+                throw new IOException(source + ": shape (" + text + ") holds '" + dims[i] + "', not a dimension");
+            }
+            shape[i] = Long.parseLong(dims[i]);
+        }
+        return shape;
     }
 
-    private static double[] readValues(ByteBuffer data, char kind, int size, int count, String source)
-            throws IOException {
-        if (data.remaining() < (long) count * size) {
-            throw new IOException(source + ": " + data.remaining() + " data bytes, " + count + " values of " + size
-                    + " bytes expected");
+    private static int elementSize(String type, String source) throws IOException {
+        return switch (type) {
+            case "f8", "i8" -> 8;
+            case "f4", "i4", "u4" -> 4;
+            case "i2", "u2" -> 2;
+            case "i1", "u1" -> 1;
+            default -> throw new IOException(source + ": unsupported dtype " + type);
+        };
+    }
+
+    /** The shape's element count, which the data must hold ({@code available} elements). */
+    private static int elementCount(long[] shape, long available, String source) throws IOException {
+        long count = 1;
+        for (long d : shape) {
+            // with available ≥ count so far, a product beyond it is refused before it can overflow
+            count = d == 0 ? 0 : count > available / d ? available + 1 : count * d;
         }
+        if (count > available) {
+            throw new IOException(source + ": shape " + Arrays.toString(shape) + " needs more values than the "
+                    + available + " its data holds");
+        }
+        return (int) count;
+    }
+
+    private static double[] readValues(ByteBuffer data, String type, int count) {
         double[] v = new double[count];
         for (int i = 0; i < count; i++) {
-            v[i] = switch (kind + String.valueOf(size)) {
+            v[i] = switch (type) {
                 case "f8" -> data.getDouble();
                 case "f4" -> data.getFloat();
                 case "i8" -> data.getLong();
@@ -147,8 +208,7 @@ public final class NpzFile {
                 case "i1" -> data.get();
                 case "u1" -> data.get() & 0xFF;
                 case "u2" -> data.getShort() & 0xFFFF;
-                case "u4" -> data.getInt() & 0xFFFFFFFFL;
-                default -> throw new IOException(source + ": unsupported dtype " + kind + size);
+                default -> data.getInt() & 0xFFFFFFFFL;
             };
         }
         return v;
