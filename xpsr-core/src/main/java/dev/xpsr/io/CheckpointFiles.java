@@ -164,17 +164,21 @@ public final class CheckpointFiles implements AutoCloseable {
             throw new SafetensorsFormatException(index, null, "the index is " + size + " bytes, far more than"
                     + " any checkpoint index; this is not a safetensors index file");
         }
+        byte[] bytes = Files.readAllBytes(index);
+        JsonNode root;
         try {
-            JsonNode root = JSON.readTree(Files.readAllBytes(index));
-            if (root == null || !root.isObject()) {
-                throw new SafetensorsFormatException(index, null, "the index is not a JSON object; "
-                        + SafetensorsFormatException.REDOWNLOAD);
-            }
-            return root;
-        } catch (JacksonException e) {
-            throw new SafetensorsFormatException(index, null, "the index is not valid JSON ("
-                    + e.getOriginalMessage() + "); " + SafetensorsFormatException.REDOWNLOAD, e);
+            root = JSON.readTree(bytes);
+        } catch (IOException e) {
+            // JacksonException, or CharConversionException for bytes in none of JSON's Unicode encodings
+            String why = e instanceof JacksonException j ? j.getOriginalMessage() : e.getMessage();
+            throw new SafetensorsFormatException(index, null, "the index is not valid JSON (" + why + "); "
+                    + SafetensorsFormatException.REDOWNLOAD, e);
         }
+        if (root == null || !root.isObject()) {
+            throw new SafetensorsFormatException(index, null, "the index is not a JSON object; "
+                    + SafetensorsFormatException.REDOWNLOAD);
+        }
+        return root;
     }
 
     private static Map<String, String> indexMetadata(Path index, JsonNode node) throws SafetensorsFormatException {
