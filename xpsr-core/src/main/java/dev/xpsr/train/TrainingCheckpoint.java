@@ -16,6 +16,7 @@ import org.bytedeco.pytorch.Tensor;
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
@@ -91,7 +92,11 @@ public final class TrainingCheckpoint {
         return target;
     }
 
-    /** The checkpoint {@code latest} names, or null when there is none. */
+    /**
+     * The checkpoint {@code latest} names, or null when there is none. The name must be a {@code checkpoint-<step>}
+     * folder of {@code outputDir} itself, not a symlink: a resume reads and later deletes checkpoints, so a pointer
+     * (edited, or copied from another run) must not lead it elsewhere.
+     */
     public static Path latest(Path outputDir) throws IOException {
         Path pointer = outputDir.resolve(LATEST);
         if (!Files.isRegularFile(pointer)) {
@@ -99,20 +104,32 @@ public final class TrainingCheckpoint {
         }
         String name = Files.readString(pointer).trim();
         Path dir = outputDir.resolve(name);
-        if (!name.startsWith(PREFIX) || !Files.isRegularFile(dir.resolve(STATE_FILE))) {
-            throw new IOException(pointer + " names '" + name + "', which is not a complete checkpoint folder in "
-                    + outputDir);
+        if (!name.matches(PREFIX + "\\d{1,18}") || Files.isSymbolicLink(dir)
+                || !Files.isRegularFile(dir.resolve(STATE_FILE), LinkOption.NOFOLLOW_LINKS)) {
+            throw new IOException(pointer + " names '" + name + "', which is not a complete checkpoint folder of "
+                    + outputDir + " (checkpoint-<step>, not a link); point it at one, or start a new run");
         }
         return dir;
     }
 
-    /** Reads a checkpoint's state file. */
+    /** Reads a checkpoint's state file; a damaged one is an error naming it and the missing field. */
     public static State readState(Path checkpoint) throws IOException {
-        JsonNode n = JSON.readTree(checkpoint.resolve(STATE_FILE).toFile());
+        Path file = checkpoint.resolve(STATE_FILE);
+        JsonNode n = JSON.readTree(file.toFile());
         List<String> signature = new ArrayList<>();
-        n.get("signature").forEach(s -> signature.add(s.asText()));
-        return new State(n.get("step").asLong(), n.get("optimizer_steps").asLong(), n.get("sample_position").asLong(),
-                n.get("loss_scale").asDouble(), n.get("clean_steps").asInt(), n.get("seed").asLong(), signature);
+        field(n, "signature", file).forEach(s -> signature.add(s.asText()));
+        return new State(field(n, "step", file).asLong(), field(n, "optimizer_steps", file).asLong(),
+                field(n, "sample_position", file).asLong(), field(n, "loss_scale", file).asDouble(),
+                field(n, "clean_steps", file).asInt(), field(n, "seed", file).asLong(), signature);
+    }
+
+    private static JsonNode field(JsonNode state, String key, Path file) throws IOException {
+        JsonNode v = state == null ? null : state.get(key);
+        if (v == null || v.isNull()) {
+            throw new IOException(file + ": no '" + key + "'; this checkpoint is damaged, resume from an earlier one"
+                    + " by pointing " + LATEST + " at it");
+        }
+        return v;
     }
 
     /** Loads the optimizer moments of a checkpoint into {@code optimizer}. */
