@@ -80,7 +80,7 @@ public final class TfjsLayersModel {
         JsonNode config = model.path("config");
         return new TfjsLayersModel(modelJson, layers(config, where), endpoint(config, "input_layers", where),
                 endpoint(config, "output_layers", where), readWeights(root.path("weightsManifest"),
-                modelJson.toAbsolutePath().getParent(), where));
+                modelJson.toAbsolutePath().normalize().getParent(), where));
     }
 
     private static List<Layer> layers(JsonNode config, String where) {
@@ -117,7 +117,7 @@ public final class TfjsLayersModel {
     private static Map<String, Weight> readWeights(JsonNode manifest, Path dir, String where) throws IOException {
         Map<String, Weight> out = new LinkedHashMap<>();
         for (JsonNode group : manifest) {
-            ByteBuffer data = concatenate(group.path("paths"), dir);
+            ByteBuffer data = concatenate(group.path("paths"), dir, where);
             for (JsonNode w : group.path("weights")) {
                 String name = w.path("name").asText();
                 require(w.path("dtype").asText().equals("float32"), where,
@@ -131,17 +131,33 @@ public final class TfjsLayersModel {
         return out;
     }
 
-    private static ByteBuffer concatenate(JsonNode paths, Path dir) throws IOException {
+    private static ByteBuffer concatenate(JsonNode paths, Path dir, String where) throws IOException {
         List<byte[]> parts = new ArrayList<>();
-        int total = 0;
+        long total = 0;
         for (JsonNode p : paths) {
-            byte[] b = Files.readAllBytes(dir.resolve(p.asText()));
+            byte[] b = Files.readAllBytes(shard(dir, p.asText(), where));
             parts.add(b);
-            total = Math.addExact(total, b.length);
+            total += b.length;
+            require(total <= Integer.MAX_VALUE, where, "the shards of one weight group exceed 2 GB");
         }
-        ByteBuffer all = ByteBuffer.allocate(total).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer all = ByteBuffer.allocate((int) total).order(ByteOrder.LITTLE_ENDIAN);
         parts.forEach(all::put);
         return all.flip();
+    }
+
+    /**
+     * A shard named by the manifest: a file of the model's own folder. The name comes from the file, so it may not
+     * lead elsewhere, by {@code ..}, an absolute path or a link.
+     */
+    private static Path shard(Path dir, String name, String where) throws IOException {
+        Path file = dir.resolve(name).normalize();
+        require(!name.isEmpty() && file.startsWith(dir) && !file.equals(dir), where, "weight shard '" + name
+                + "' is not a file in the model's folder " + dir);
+        require(Files.isRegularFile(file), where, "weight shard '" + name + "' is missing from " + dir
+                + "; download the model's shards with its model.json");
+        require(file.toRealPath().startsWith(dir.toRealPath()), where, "weight shard '" + name
+                + "' is a link leading out of the model's folder " + dir);
+        return file;
     }
 
     private static long[] shape(JsonNode dims) {

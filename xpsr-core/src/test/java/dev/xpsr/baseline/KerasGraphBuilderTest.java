@@ -12,6 +12,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -165,5 +166,24 @@ class KerasGraphBuilderTest {
         Path m2 = write(shared, MANIFEST, weights());
         assertThatThrownBy(() -> TfjsLayersModel.read(m2)).isInstanceOf(TfjsFormatException.class)
                 .hasMessageContaining("shared layers");
+    }
+
+    @Test
+    void shardsOutsideTheModelFolderAreRefusedNamingModelJson() throws Exception {
+        Path model = write(LAYERS, MANIFEST, weights());
+        Path outside = Files.createTempFile(dir.getParent(), "outside", ".bin");
+        outside.toFile().deleteOnExit();
+        Files.copy(dir.resolve("group1-shard1of2.bin"), outside, StandardCopyOption.REPLACE_EXISTING);
+        Files.createSymbolicLink(dir.resolve("linked.bin"), outside);
+        String sibling = outside.getFileName().toString();
+        for (String name : new String[] {"../" + sibling, outside.toString(), "sub/../../" + sibling, "linked.bin"}) {
+            Files.writeString(model, Files.readString(write(LAYERS, MANIFEST, weights()))
+                    .replace("\"group1-shard1of2.bin\"", "\"" + name + "\""));
+            assertThatThrownBy(() -> TfjsLayersModel.read(model)).as(name).isInstanceOf(TfjsFormatException.class)
+                    .hasMessageContaining(model.toString()).hasMessageContaining("'" + name + "'");
+        }
+        Files.writeString(model, Files.readString(model).replace("\"linked.bin\"", "\"missing.bin\""));
+        assertThatThrownBy(() -> TfjsLayersModel.read(model)).isInstanceOf(TfjsFormatException.class)
+                .hasMessageContaining("'missing.bin' is missing");
     }
 }
