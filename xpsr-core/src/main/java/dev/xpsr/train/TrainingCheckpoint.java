@@ -199,9 +199,7 @@ public final class TrainingCheckpoint {
     /** Moves {@code tmp} to {@code target}; an existing target (a step written again) is replaced. */
     private static void replaceFolder(Path tmp, Path target) throws IOException {
         if (Files.exists(target)) {
-            Path old = target.resolveSibling(TEMP_PREFIX + "old." + UUID.randomUUID() + ".tmp");
-            Files.move(target, old);
-            deleteTree(old);
+            discard(target);
         }
         try {
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
@@ -223,9 +221,19 @@ public final class TrainingCheckpoint {
         }
         for (int i = 0; i < all.size() - keep; i++) {
             if (!all.get(i).equals(current)) {
-                deleteTree(all.get(i));
+                discard(all.get(i));
             }
         }
+    }
+
+    /**
+     * Deletes a checkpoint folder by first renaming it to a hidden temporary name, so that a kill in the middle of
+     * the deletion leaves a leftover the next run removes, never a visible, half-deleted checkpoint.
+     */
+    private static void discard(Path checkpoint) throws IOException {
+        Path old = checkpoint.resolveSibling(TEMP_PREFIX + "old." + UUID.randomUUID() + ".tmp");
+        Files.move(checkpoint, old);
+        deleteTree(old);
     }
 
     private static void deleteTree(Path root) throws IOException {
