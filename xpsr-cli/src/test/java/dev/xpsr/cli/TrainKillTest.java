@@ -1,0 +1,149 @@
+package dev.xpsr.cli;
+
+import dev.xpsr.io.CheckpointFiles;
+import dev.xpsr.model.Pretrained;
+import dev.xpsr.testing.TinyXpsrModels;
+import dev.xpsr.torch.NativeStartup;
+import dev.xpsr.train.TrainingCheckpoint;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code xpsr train} killed with SIGKILL at 20 seeded moments, half of them inside checkpoint writes, each time
+ * resumed with {@code --resume}: after every kill every visible checkpoint is complete and the one {@code latest}
+ * names loads; the run finally logs the losses of the uninterrupted run. The tiny XPSR models write a checkpoint
+ * at every step, so that there are writes to interrupt.
+ */
+class TrainKillTest {
+    private static final long SEED = 20_261_207L;
+    private static final int KILLS = 20;
+    /** Enough for 20 lives of at most a few steps each (KillSchedule counts progress in logged steps). */
+    private static final int STEPS = 50;
+
+    @TempDir
+    static Path tmp;
+    static Path uninterruptedLog;
+
+    @BeforeAll
+    static void prepare() throws Exception {
+        NativeStartup.ensureStarted(1);
+        Path hr = Files.createDirectories(tmp.resolve("photos"));
+        Path photos = Path.of(System.getProperty("xpsr.data", "../fixtures/data")).resolve("images/hr");
+        Files.copy(photos.resolve("skimage_coffee.png"), hr.resolve("coffee.png"));
+        Files.copy(photos.resolve("skimage_chelsea.png"), hr.resolve("chelsea.png"));
+        assertThat(Main.run("degrade", hr.toString(), "-o", tmp.resolve("trainset").toString(), "--crop-size", "80",
+                "--min-pixels", "0", "--min-file-kb", "0", "--workers", "1", "--threads", "1")).isZero();
+        TinyXpsrModels.write(tmp.resolve("models"), 5);
+        Path log = tmp.resolve("uninterrupted.log");
+        assertThat(CliProcess.run(log, train(config("uninterrupted"), false))).as("%s", Files.readString(log))
+                .isZero();
+        uninterruptedLog = tmp.resolve("runs/uninterrupted/logs/train_log.csv");
+    }
+
+    @Test
+    void everyKillLeavesLoadableCheckpointsAndTheResumedRunHasTheUninterruptedLosses() throws Exception {
+        Path config = config("killed");
+        Path out = tmp.resolve("runs/killed");
+        Path log = tmp.resolve("killed.log");
+        KillReport report = new KillReport("train-kills");
+        long start = System.nanoTime();
+        for (KillSchedule.Moment moment : KillSchedule.draw(SEED, KILLS, 4_000, 300)) {
+            CliProcess child = CliProcess.start(log, train(config, hasCheckpoint(out)));
+            report.add(KillSchedule.kill(child, moment, out, WATCH));
+            assertCheckpointsComplete(out);
+        }
+        assertThat(CliProcess.run(log, train(config, hasCheckpoint(out)))).as("%s", Files.readString(log)).isZero();
+
+        assertThat(Files.readAllLines(out.resolve("logs/train_log.csv")))
+                .containsExactlyElementsOf(Files.readAllLines(uninterruptedLog));
+        assertCheckpointsComplete(out);
+        report.write(String.format(java.util.Locale.ROOT, "every visible checkpoint complete and latest loadable"
+                + " after each kill; the resumed run's %d logged steps equal the uninterrupted run's (%.0f s)", STEPS,
+                (System.nanoTime() - start) / 1e9));
+        assertThat(report.landed()).as("kills while xpsr ran").isEqualTo(KILLS);
+        assertThat(report.insideWrites()).as("kills inside checkpoint writes").isGreaterThanOrEqualTo(3);
+    }
+
+    private static String[] train(Path config, boolean resume) {
+        List<String> args = new ArrayList<>(List.of("train", "--config", config.toString(), "--threads", "1"));
+        if (resume) {
+            args.add("--resume");
+        }
+        return args.toArray(String[]::new);
+    }
+
+    private static boolean hasCheckpoint(Path out) throws IOException {
+        return TrainingCheckpoint.latest(out) != null;
+    }
+
+    /** Writes in progress: a checkpoint's hidden temporary folder (or one being discarded); progress: logged steps. */
+    private static final KillSchedule.Watch WATCH = new KillSchedule.Watch() {
+        @Override
+        public boolean inWrite(Path p) {
+            return p.getFileName().toString().startsWith(".checkpoint-");
+        }
+
+        @Override
+        public long progress(Path out) {
+            try (Stream<String> lines = Files.lines(out.resolve("logs/train_log.jsonl"))) {
+                return lines.count();
+            } catch (IOException | java.io.UncheckedIOException notYet) {
+                return 0;
+            }
+        }
+    };
+
+    /** Every visible checkpoint folder holds a loadable checkpoint, and {@code latest}, when present, names one. */
+    private static void assertCheckpointsComplete(Path out) throws IOException {
+        Path latest = TrainingCheckpoint.latest(out);
+        if (latest != null) {
+            assertThat(latest).isDirectory();
+        }
+        if (!Files.isDirectory(out)) {
+            return;
+        }
+        try (Stream<Path> s = Files.list(out)) {
+            for (Path checkpoint : s.filter(p -> p.getFileName().toString().matches("checkpoint-\\d+")).toList()) {
+                assertLoads(checkpoint);
+            }
+        }
+    }
+
+    private static void assertLoads(Path checkpoint) throws IOException {
+        assertThat(TrainingCheckpoint.readState(checkpoint).step()).isPositive();
+        Pretrained.xpsrControlNet(checkpoint.resolve("controlnet"), null);
+        Pretrained.xpsrUnet(checkpoint.resolve("unet"), null);
+        try (CheckpointFiles optimizer = CheckpointFiles.open(checkpoint.resolve(TrainingCheckpoint.OPTIMIZER_FILE))) {
+            optimizer.keys().forEach(optimizer::floats);
+        }
+    }
+
+    private static Path config(String run) throws IOException {
+        Path config = tmp.resolve(run + ".yaml");
+        Files.writeString(config, """
+                pretrained_model_name_or_path: models/sd15
+                xpsr_model_path: models/xpsr
+                train_data_dir: trainset
+                output_dir: runs/%s
+                resolution: 64
+                train_batch_size: 1
+                gradient_accumulation_steps: 1
+                max_train_steps: %d
+                checkpointing_steps: 1
+                checkpoints_total_limit: 2
+                learning_rate: !!float 5e-5
+                seed: 7
+                """.formatted(run, STEPS));
+        return config;
+    }
+}
