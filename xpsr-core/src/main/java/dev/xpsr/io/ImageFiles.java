@@ -375,7 +375,8 @@ public final class ImageFiles {
         } else if (e instanceof FileSystemException fse && fse.getReason() != null) {
             why = fse.getReason();
         } else {
-            why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            // ImageIO's "I/O error writing PNG file!" hides the reason (a full disk, a file size limit) in its cause
+            why = messages(e);
         }
         return new ImageFileException(file, ImageFileException.Reason.NOT_WRITABLE, "cannot write the PNG (" + why
                 + "); nothing was written", e);
