@@ -79,6 +79,9 @@ public final class TrainCommand implements Callable<Integer> {
             messages.forEach(err::println);
             err.println("train: " + e.getMessage());
             return 1;
+        } catch (IOException e) {
+            err.println(); // the error goes on a line of its own, not after the progress bar
+            throw e;
         }
         err.println();
         messages.forEach(out::println);

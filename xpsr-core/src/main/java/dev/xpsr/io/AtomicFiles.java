@@ -5,6 +5,7 @@ import java.io.OutputStream;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -53,9 +54,31 @@ public final class AtomicFiles {
                 ch.force(true);
             }
             move(tmp, target);
+        } catch (IOException e) {
+            throw failure(target, e);
         } finally {
             Files.deleteIfExists(tmp);
         }
+    }
+
+    /**
+     * A failed atomic write of {@code target}, named with its reason: the JDK's own message for a full disk or a
+     * file size limit ("No space left on device", "File too large") names no file.
+     */
+    public static IOException failure(Path target, IOException e) {
+        return new IOException("cannot write " + target + " (" + reason(e) + "); it is left as it was", e);
+    }
+
+    private static String reason(Throwable e) {
+        if (e instanceof FileSystemException fse && fse.getReason() != null) {
+            return fse.getReason();
+        }
+        StringBuilder s = new StringBuilder();
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            String m = c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage();
+            s.append(s.length() == 0 ? "" : ": ").append(m);
+        }
+        return s.toString();
     }
 
     /** Renames {@code tmp} over {@code target}, atomically where the file system allows. */

@@ -61,12 +61,14 @@ public final class SafetensorsWriter {
             writeContent(temp, header, tensors);
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             moved = true;
-            syncDirectory(target.getParent());
+        } catch (IOException e) {
+            throw AtomicFiles.failure(target, e);
         } finally {
             if (!moved) {
                 deleteQuietly(temp);
             }
         }
+        syncDirectory(target.getParent());
     }
 
     /** The JSON header, space-padded to a multiple of 8 bytes. */

@@ -84,6 +84,10 @@ public final class TrainingCheckpoint {
             AtomicFiles.writeString(tmp.resolve(STATE_FILE), JSON.writerWithDefaultPrettyPrinter()
                     .writeValueAsString(stateJson(state)));
             replaceFolder(tmp, target);
+        } catch (IOException e) {
+            throw new IOException("checkpoint " + target.getFileName() + " was not written: " + e.getMessage()
+                    + ". The earlier checkpoints and '" + LATEST + "' are unchanged; free disk space (or raise the"
+                    + " file size limit) and continue with --resume", e);
         } finally {
             deleteTree(tmp);
         }
