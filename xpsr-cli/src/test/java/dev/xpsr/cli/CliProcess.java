@@ -100,6 +100,7 @@ final class CliProcess {
         c.add("-Xss8m");
         c.add("-XX:+UseSerialGC");
         c.add("-XX:TieredStopAtLevel=1");
+        c.add("-XX:-UsePerfData"); // no hsperfdata file, which a file size limit would also hit
         String cache = System.getProperty("org.bytedeco.javacpp.cachedir");
         if (cache != null) {
             c.add("-Dorg.bytedeco.javacpp.cachedir=" + cache);

@@ -45,14 +45,14 @@ class TrainKillTest {
                 "--min-pixels", "0", "--min-file-kb", "0", "--workers", "1", "--threads", "1")).isZero();
         TinyXpsrModels.write(tmp.resolve("models"), 5);
         Path log = tmp.resolve("uninterrupted.log");
-        assertThat(CliProcess.run(log, train(config("uninterrupted"), false))).as("%s", Files.readString(log))
+        assertThat(CliProcess.run(log, train(config("uninterrupted", STEPS), false))).as("%s", Files.readString(log))
                 .isZero();
         uninterruptedLog = tmp.resolve("runs/uninterrupted/logs/train_log.csv");
     }
 
     @Test
     void everyKillLeavesLoadableCheckpointsAndTheResumedRunHasTheUninterruptedLosses() throws Exception {
-        Path config = config("killed");
+        Path config = config("killed", STEPS);
         Path out = tmp.resolve("runs/killed");
         Path log = tmp.resolve("killed.log");
         KillReport report = new KillReport("train-kills");
@@ -72,6 +72,29 @@ class TrainKillTest {
                 (System.nanoTime() - start) / 1e9));
         assertThat(report.landed()).as("kills while xpsr ran").isEqualTo(KILLS);
         assertThat(report.insideWrites()).as("kills inside checkpoint writes").isGreaterThanOrEqualTo(3);
+    }
+
+    @Test
+    void aFullDiskDuringACheckpointIsAClearErrorAndLatestStaysLoadable() throws Exception {
+        Path out = tmp.resolve("runs/full-disk");
+        Path log = tmp.resolve("full-disk.log");
+        assertThat(CliProcess.run(log, train(config("full-disk", 2), false))).as("%s", Files.readString(log)).isZero();
+        Path checkpoint = out.resolve("checkpoint-2");
+        long smallestWeightsKiB;
+        try (Stream<Path> s = Files.walk(checkpoint)) {
+            smallestWeightsKiB = s.filter(p -> p.toString().endsWith(".safetensors")).mapToLong(p -> p.toFile()
+                    .length() / 1024).min().orElseThrow();
+        }
+
+        int code = CliProcess.runLimited(log, smallestWeightsKiB / 2, train(config("full-disk", 4), true));
+
+        String output = Files.readString(log);
+        assertThat(code).as(output).isEqualTo(2);
+        assertThat(output).contains("\ntrain: checkpoint checkpoint-3 was not written: cannot write "
+                + out.resolve(".checkpoint-3"), "(File too large)", "'latest' are unchanged");
+        assertThat(TrainingCheckpoint.latest(out)).isEqualTo(checkpoint);
+        assertLoads(checkpoint);
+        assertThat(out.resolve("checkpoint-3")).doesNotExist();
     }
 
     private static String[] train(Path config, boolean resume) {
@@ -128,7 +151,7 @@ class TrainKillTest {
         }
     }
 
-    private static Path config(String run) throws IOException {
+    private static Path config(String run, int steps) throws IOException {
         Path config = tmp.resolve(run + ".yaml");
         Files.writeString(config, """
                 pretrained_model_name_or_path: models/sd15
@@ -143,7 +166,7 @@ class TrainKillTest {
                 checkpoints_total_limit: 2
                 learning_rate: !!float 5e-5
                 seed: 7
-                """.formatted(run, STEPS));
+                """.formatted(run, steps));
         return config;
     }
 }
