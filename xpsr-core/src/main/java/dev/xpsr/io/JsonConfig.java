@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import java.io.CharConversionException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -32,11 +33,16 @@ public final class JsonConfig {
         if (!Files.isRegularFile(file)) {
             throw new NoSuchFileException(file.toString(), null, "model config.json not found");
         }
+        JsonNode node;
         try {
-            return new JsonConfig(JSON.readTree(file.toFile()), file.toString());
+            node = JSON.readTree(Files.readAllBytes(file));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new ModelConfigException(file + ": not valid JSON (" + e.getOriginalMessage() + ")");
+        } catch (CharConversionException e) {
+            throw new ModelConfigException(file + ": not valid JSON, its bytes are in no Unicode encoding ("
+                    + e.getMessage() + ")");
         }
+        return new JsonConfig(node, file.toString());
     }
 
     /** Parses config text (e.g. a fixture's {@code __metadata__.config}). */
