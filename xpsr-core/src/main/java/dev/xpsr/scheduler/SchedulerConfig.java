@@ -122,13 +122,20 @@ public final class SchedulerConfig {
      * @throws UncheckedIOException     when the file cannot be read
      */
     public static SchedulerConfig read(Path schedulerConfigJson) {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(schedulerConfigJson);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read scheduler config " + schedulerConfigJson, e);
+        }
         JsonNode node;
         try {
-            node = JSON.readTree(Files.readString(schedulerConfigJson));
+            node = JSON.readTree(bytes);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalArgumentException(schedulerConfigJson + ": not valid JSON: " + e.getOriginalMessage(), e);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read scheduler config " + schedulerConfigJson, e);
+            // bytes in none of JSON's Unicode encodings (Jackson's CharConversionException)
+            throw new IllegalArgumentException(schedulerConfigJson + ": not valid JSON: " + e.getMessage(), e);
         }
         try {
             return fromJson(node);
