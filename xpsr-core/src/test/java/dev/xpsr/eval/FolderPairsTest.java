@@ -51,6 +51,22 @@ class FolderPairsTest {
     }
 
     @Test
+    void aLinkedFolderLeadingOutOfTheSrFolderIsNotSearched() throws Exception {
+        Path hrSecret = touch("hr/linked/secret.png");
+        touch("hr/kept.png");
+        touch("sr/kept.png");
+        touch("outside/secret.png");
+        Files.createSymbolicLink(tmp.resolve("sr/linked"), tmp.resolve("outside"));
+
+        FolderPairs p = FolderPairs.match(tmp.resolve("hr"), tmp.resolve("sr"), null);
+
+        // report names come from the folders' own files: nothing behind the link is read or named
+        assertThat(p.matches()).extracting(FolderPairs.Match::name).containsExactly("kept");
+        assertThat(p.onlyHr()).containsExactly(hrSecret);
+        assertThat(p.onlySr()).isEmpty();
+    }
+
+    @Test
     void aMissingFolderIsNamed() {
         assertThatThrownBy(() -> FolderPairs.match(tmp.resolve("nope"), tmp, null))
                 .isInstanceOf(NoSuchFileException.class).hasMessageContaining(tmp.resolve("nope").toString());
