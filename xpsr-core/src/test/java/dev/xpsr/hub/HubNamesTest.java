@@ -21,6 +21,18 @@ class HubNamesTest {
     }
 
     @Test
+    void aListingNamingAPathOutOfTheRepositoryIsAProtocolErrorNamingTheServer() {
+        String url = "https://hub.example/api/models/org/model/revision/main";
+        for (String name : new String[] {"../../outside.txt", "/etc/passwd", "unet/../../x", "a//b", "./a", ""}) {
+            String json = "{\"sha\": \"0123456789abcdef0123456789abcdef01234567\", \"siblings\": [{\"rfilename\": "
+                    + "\"config.json\"}, {\"rfilename\": \"" + name + "\"}]}";
+            assertThatThrownBy(() -> RepoInfo.parse(json, url)).as(name).isInstanceOfSatisfying(HubException.class,
+                    e -> assertThat(e.kind()).isEqualTo(HubException.Kind.PROTOCOL))
+                    .hasMessageContaining(url).hasMessageContaining("'" + name + "'");
+        }
+    }
+
+    @Test
     void quoteMatchesPythonsUrllibQuote() {
         assertThat(HubUrls.quote("refs/pr/1", "")).isEqualTo("refs%2Fpr%2F1");
         assertThat(HubUrls.quote("unet/read me-ü~.json", "/")).isEqualTo("unet/read%20me-%C3%BC~.json");
