@@ -1,6 +1,7 @@
 package dev.xpsr.baseline;
 
 import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,7 +49,14 @@ public final class NcnnParamFile {
 
     /** Reads and parses a {@code .param} file. */
     public static NcnnParamFile read(Path file) throws IOException {
-        return parse(Files.readString(file, StandardCharsets.UTF_8), file.toString());
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (CharacterCodingException e) {
+            throw new NcnnFormatException(file + ": not an ncnn text .param file (not UTF-8 text; the binary"
+                    + " .param.bin form is not supported)");
+        }
+        return parse(text, file.toString());
     }
 
     /**
