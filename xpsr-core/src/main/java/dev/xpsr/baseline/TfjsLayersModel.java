@@ -1,14 +1,17 @@
 package dev.xpsr.baseline;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import java.io.CharConversionException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -69,8 +72,16 @@ public final class TfjsLayersModel {
      * @throws TfjsFormatException if the file is not a single-input, single-output float32 layers-model
      */
     public static TfjsLayersModel read(Path modelJson) throws IOException {
-        JsonNode root = new ObjectMapper().readTree(modelJson.toFile());
         String where = modelJson.toString();
+        JsonNode root;
+        try {
+            root = new ObjectMapper().readTree(Files.readAllBytes(modelJson));
+        } catch (JsonProcessingException e) {
+            throw new TfjsFormatException(where + ": not valid JSON (" + e.getOriginalMessage() + ")");
+        } catch (CharConversionException e) {
+            throw new TfjsFormatException(where + ": not valid JSON, its bytes are in no Unicode encoding ("
+                    + e.getMessage() + ")");
+        }
         require(root.path("format").asText("").equals("layers-model"), where,
                 "format is '" + root.path("format").asText("") + "', expected 'layers-model'");
         JsonNode model = root.path("modelTopology").path("model_config");
@@ -100,10 +111,10 @@ public final class TfjsLayersModel {
         }
         require(nodes.size() == 1, where, "is called " + nodes.size() + " times; shared layers are not supported");
         List<String> names = new ArrayList<>();
-        for (JsonNode ref : nodes.get(0)) {
-            require(ref.get(1).asInt() == 0 && ref.get(2).asInt() == 0, where,
+        for (JsonNode ref : nodes.path(0)) {
+            require(ref.path(1).asInt(-1) == 0 && ref.path(2).asInt(-1) == 0, where,
                     "reads output " + ref + "; only the first output of a layer's first call is supported");
-            names.add(ref.get(0).asText());
+            names.add(ref.path(0).asText());
         }
         return names;
     }
@@ -111,7 +122,7 @@ public final class TfjsLayersModel {
     private static String endpoint(JsonNode config, String key, String where) {
         JsonNode list = config.path(key);
         require(list.size() == 1, where, key + " has " + list.size() + " entries; one is supported");
-        return list.get(0).get(0).asText();
+        return list.path(0).path(0).asText();
     }
 
     private static Map<String, Weight> readWeights(JsonNode manifest, Path dir, String where) throws IOException {
@@ -123,7 +134,8 @@ public final class TfjsLayersModel {
                 require(w.path("dtype").asText().equals("float32"), where,
                         "weight '" + name + "' has dtype " + w.path("dtype") + "; only float32 is supported");
                 require(!w.has("quantization"), where, "weight '" + name + "' is quantized; not supported");
-                out.put(name, take(data, shape(w.path("shape")), where + " weight '" + name + "'"));
+                String weight = where + " weight '" + name + "'";
+                out.put(name, take(data, shape(w.path("shape"), weight), weight));
             }
             require(!data.hasRemaining(), where, data.remaining() + " bytes left over in shards "
                     + group.path("paths"));
@@ -160,22 +172,28 @@ public final class TfjsLayersModel {
         return file;
     }
 
-    private static long[] shape(JsonNode dims) {
+    private static long[] shape(JsonNode dims, String where) {
         long[] s = new long[dims.size()];
         for (int i = 0; i < s.length; i++) {
-            s[i] = dims.get(i).asLong();
+            JsonNode d = dims.get(i);
+            require(d != null && d.canConvertToLong() && d.asLong() >= 0, where, "has shape " + dims
+                    + "; dimensions are integers of at least 0");
+            s[i] = d.asLong();
         }
         return s;
     }
 
+    /** The next weight's values; the shape's element count is checked against the bytes left before allocating. */
     private static Weight take(ByteBuffer data, long[] shape, String where) {
+        long available = data.remaining() / 4;
         long n = 1;
         for (long d : shape) {
-            n = Math.multiplyExact(n, d);
+            // n stays at most available + 1, so the product cannot overflow
+            n = d == 0 ? 0 : n > available / d ? available + 1 : n * d;
         }
-        require(data.remaining() >= 4 * n, where, "needs " + 4 * n + " bytes, the shards hold " + data.remaining()
-                + " more");
-        float[] v = new float[Math.toIntExact(n)];
+        require(n <= available, where, "has shape " + Arrays.toString(shape) + ", more values than the "
+                + available + " the shards hold from here");
+        float[] v = new float[(int) n];
         data.asFloatBuffer().get(v);
         data.position(data.position() + 4 * v.length);
         return new Weight(shape, v);
