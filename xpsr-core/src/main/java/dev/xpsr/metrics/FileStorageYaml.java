@@ -161,6 +161,10 @@ final class FileStorageYaml {
                 pos++;
                 return list;
             }
+            if (s.charAt(pos) == '}') {
+                // flowValue stops before it without moving: without this check the loop would never end
+                throw error("'}' inside a '[' sequence");
+            }
             list.add(flowValue());
             skipWhitespace();
             if (pos < s.length() && s.charAt(pos) == ',') {
@@ -180,6 +184,9 @@ final class FileStorageYaml {
             if (s.charAt(pos) == '}') {
                 pos++;
                 return map;
+            }
+            if (s.charAt(pos) == ']') {
+                throw error("']' inside a '{' mapping");
             }
             int colon = s.indexOf(':', pos);
             if (colon < 0) {
