@@ -12,10 +12,11 @@ import java.nio.file.Path;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * The pickles that run a command when Python unpickles them (a global applied to arguments by REDUCE) are refused
- * by {@link TorchPickle} at the global, with its name, whichever opcode names it; nothing is called.
+ * Hostile pickles: those that run a command when Python unpickles them (a global applied to arguments by REDUCE)
+ * are refused by {@link TorchPickle} at the global, with its name, whichever opcode names it, and nothing is called;
+ * a storage whose record name would lead out of the archive's {@code data/} folder is refused too.
  */
-class TorchPickleGlobalsTest {
+class TorchPickleHostileTest {
     private static final Path FILE = Path.of("evil.bin");
 
     @ParameterizedTest
@@ -28,6 +29,22 @@ class TorchPickleGlobalsTest {
         assertThatThrownBy(() -> TorchPickle.read(withStackGlobal(global), FILE))
                 .isInstanceOf(TorchCheckpointException.class)
                 .hasMessageContaining("the Python global " + global + ",");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"../../../etc/passwd", "/etc/passwd", "a/../../b", ".."})
+    void aStorageRecordNameLeadingOutOfTheArchiveIsRefused(String key) {
+        ByteArrayOutputStream p = new ByteArrayOutputStream();
+        p.writeBytes(new byte[] {(byte) 0x80, 2, '('});
+        string(p, "storage");
+        p.write('c');
+        p.writeBytes("torch\nFloatStorage\n".getBytes(StandardCharsets.US_ASCII));
+        string(p, key);
+        string(p, "cpu");
+        p.writeBytes(new byte[] {'K', 1, 't', 'Q', '.'});
+
+        assertThatThrownBy(() -> TorchPickle.read(p.toByteArray(), FILE)).isInstanceOf(TorchCheckpointException.class)
+                .hasMessageContaining("storage \"" + key + "\"").hasMessageContaining("not a valid storage record name");
     }
 
     /** {@code global(module, name)('touch pwned')} with protocol 2's GLOBAL opcode, as CPython pickles os.system. */
@@ -52,12 +69,17 @@ class TorchPickleGlobalsTest {
 
     private static byte[] callWithCommand(ByteArrayOutputStream p) {
         p.write('(');
-        byte[] command = "touch pwned".getBytes(StandardCharsets.US_ASCII);
-        p.write('X');
-        p.writeBytes(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(command.length).array());
-        p.writeBytes(command);
+        string(p, "touch pwned");
         p.writeBytes(new byte[] {'t', 'R', '.'});
         return p.toByteArray();
+    }
+
+    /** BINUNICODE: a string with its 4-byte length. */
+    private static void string(ByteArrayOutputStream p, String s) {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        p.write('X');
+        p.writeBytes(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(b.length).array());
+        p.writeBytes(b);
     }
 
     private static void shortString(ByteArrayOutputStream p, String s) {
