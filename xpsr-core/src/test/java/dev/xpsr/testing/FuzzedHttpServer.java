@@ -1,5 +1,6 @@
 package dev.xpsr.testing;
 
+import com.code_intelligence.jazzer.api.BugDetectors;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
@@ -12,6 +13,8 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Function;
@@ -20,8 +23,18 @@ import java.util.function.Function;
  * An HTTP server on 127.0.0.1 whose answers come from the fuzzer: for each request, the current {@link #answer}
  * function gives the status, headers and body. Unlike the recording fakes of the client tests it keeps nothing,
  * so that millions of executions do not fill the heap. It runs until the JVM exits.
+ *
+ * <p>Jazzer's SSRF sanitizer reports every connection the code under test opens unless a policy allows it: these
+ * servers are the only places a harness may connect to.
  */
 public final class FuzzedHttpServer {
+    private static final Set<Integer> PORTS = ConcurrentHashMap.newKeySet();
+
+    static {
+        BugDetectors.allowNetworkConnections((host, port) -> PORTS.contains(port)
+                && (host.equals("127.0.0.1") || host.equals("localhost")));
+    }
+
     /** One request as received. */
     public record Request(String method, String path) {
     }
@@ -69,6 +82,7 @@ public final class FuzzedHttpServer {
         server.createContext("/", this::handle);
         server.setExecutor(executor);
         server.start();
+        PORTS.add(server.getAddress().getPort());
     }
 
     public URI baseUrl() {
