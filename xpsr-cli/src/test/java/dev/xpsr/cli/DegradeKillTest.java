@@ -48,21 +48,12 @@ class DegradeKillTest {
     void noPartialPngSurvivesAKillAndARerunCompletesTheSet() throws Exception {
         Path out = tmp.resolve("killed");
         Path log = tmp.resolve("killed.log");
-        KillReport report = new KillReport("degrade-kills");
-        long start = System.nanoTime();
-        for (KillSchedule.Moment moment : KillSchedule.draw(SEED, KILLS, 3_000, 100)) {
-            report.add(KillSchedule.kill(CliProcess.start(log, degrade(out)), moment, out, WATCH));
-            PngOutputs.assertCompleteSubsetOf(out, uninterrupted);
-        }
-        assertThat(CliProcess.run(log, degrade(out))).as("%s", Files.readString(log)).isZero();
+        KillRun run = KillRun.repeat("degrade-kills", KillSchedule.draw(SEED, KILLS, 3_000, 100), log, out,
+                PngOutputs.WATCH, () -> degrade(out), () -> PngOutputs.assertCompleteSubsetOf(out, uninterrupted));
 
         assertThat(PngOutputs.read(out)).containsOnlyKeys(uninterrupted.keySet());
         PngOutputs.assertCompleteSubsetOf(out, uninterrupted);
-        report.write(String.format(java.util.Locale.ROOT, "no visible PNG partial after any kill; the rerun"
-                + " completed all %d PNGs byte for byte (%.0f s)", uninterrupted.size(), (System.nanoTime() - start)
-                / 1e9));
-        assertThat(report.landed()).as("kills while xpsr ran").isEqualTo(KILLS);
-        assertThat(report.insideWrites()).as("kills inside PNG writes").isGreaterThanOrEqualTo(3);
+        run.finish(String.format("no visible PNG partial after any kill; the rerun completed all %d PNGs byte for byte", uninterrupted.size()));
     }
 
     @Test
@@ -92,17 +83,4 @@ class DegradeKillTest {
         return new String[] {"degrade", photos.toString(), "-o", out.toString(), "--crop-size", "192", "--count", "3",
             "--seed", "3", "--min-pixels", "0", "--min-file-kb", "0", "--workers", "1", "--threads", "1"};
     }
-
-    /** Writes in progress: the temporary file of an atomic PNG write; progress: PNGs written. */
-    private static final KillSchedule.Watch WATCH = new KillSchedule.Watch() {
-        @Override
-        public boolean inWrite(Path p) {
-            return PngOutputs.isPngInProgress(p);
-        }
-
-        @Override
-        public long progress(Path output) {
-            return PngOutputs.count(output);
-        }
-    };
 }

@@ -12,6 +12,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** The PNG files of an output folder as a user sees them (hidden files left out), and the kill tests' checks on them. */
 final class PngOutputs {
+    /** For kill tests: writes in progress are temporary files of atomic PNG writes; progress is PNGs written. */
+    static final KillSchedule.Watch WATCH = new KillSchedule.Watch() {
+        @Override
+        public boolean inWrite(Path p) {
+            return isPngInProgress(p);
+        }
+
+        @Override
+        public long progress(Path output) {
+            return count(output);
+        }
+    };
+
     private PngOutputs() {
     }
 

@@ -55,23 +55,14 @@ class TrainKillTest {
         Path config = config("killed", STEPS);
         Path out = tmp.resolve("runs/killed");
         Path log = tmp.resolve("killed.log");
-        KillReport report = new KillReport("train-kills");
-        long start = System.nanoTime();
-        for (KillSchedule.Moment moment : KillSchedule.draw(SEED, KILLS, 4_000, 300)) {
-            CliProcess child = CliProcess.start(log, train(config, hasCheckpoint(out)));
-            report.add(KillSchedule.kill(child, moment, out, WATCH));
-            assertCheckpointsComplete(out);
-        }
-        assertThat(CliProcess.run(log, train(config, hasCheckpoint(out)))).as("%s", Files.readString(log)).isZero();
+        KillRun run = KillRun.repeat("train-kills", KillSchedule.draw(SEED, KILLS, 4_000, 300), log, out, WATCH,
+                () -> train(config, hasCheckpoint(out)), () -> assertCheckpointsComplete(out));
 
         assertThat(Files.readAllLines(out.resolve("logs/train_log.csv")))
                 .containsExactlyElementsOf(Files.readAllLines(uninterruptedLog));
         assertCheckpointsComplete(out);
-        report.write(String.format(java.util.Locale.ROOT, "every visible checkpoint complete and latest loadable"
-                + " after each kill; the resumed run's %d logged steps equal the uninterrupted run's (%.0f s)", STEPS,
-                (System.nanoTime() - start) / 1e9));
-        assertThat(report.landed()).as("kills while xpsr ran").isEqualTo(KILLS);
-        assertThat(report.insideWrites()).as("kills inside checkpoint writes").isGreaterThanOrEqualTo(3);
+        run.finish("every visible checkpoint complete and latest loadable after each kill; the resumed run's " + STEPS
+                + " logged steps equal the uninterrupted run's");
     }
 
     @Test

@@ -54,21 +54,12 @@ class UpscaleKillTest {
     void noPartialPngSurvivesAKillAndARerunCompletesTheSet() throws Exception {
         Path out = tmp.resolve("killed");
         Path log = tmp.resolve("killed.log");
-        KillReport report = new KillReport("upscale-kills");
-        long start = System.nanoTime();
-        for (KillSchedule.Moment moment : KillSchedule.draw(SEED, KILLS, 2_000, 50)) {
-            report.add(KillSchedule.kill(CliProcess.start(log, upscale(out, true)), moment, out, WATCH));
-            PngOutputs.assertCompleteSubsetOf(out, uninterrupted);
-        }
-        assertThat(CliProcess.run(log, upscale(out, true))).as("%s", Files.readString(log)).isZero();
+        KillRun run = KillRun.repeat("upscale-kills", KillSchedule.draw(SEED, KILLS, 2_000, 50), log, out,
+                PngOutputs.WATCH, () -> upscale(out, true), () -> PngOutputs.assertCompleteSubsetOf(out, uninterrupted));
 
         assertThat(PngOutputs.read(out)).containsOnlyKeys(uninterrupted.keySet());
         PngOutputs.assertCompleteSubsetOf(out, uninterrupted);
-        report.write(String.format(java.util.Locale.ROOT, "no visible PNG partial after any kill; the rerun with"
-                + " --skip-existing completed all %d outputs byte for byte (%.0f s)", IMAGES, (System.nanoTime()
-                - start) / 1e9));
-        assertThat(report.landed()).as("kills while xpsr ran").isEqualTo(KILLS);
-        assertThat(report.insideWrites()).as("kills inside PNG writes").isGreaterThanOrEqualTo(3);
+        run.finish(String.format("no visible PNG partial after any kill; the rerun with --skip-existing completed all %d outputs byte for byte", uninterrupted.size()));
     }
 
     @Test
@@ -97,17 +88,4 @@ class UpscaleKillTest {
                 : new String[] {"upscale", inputs.toString(), "-o", out.toString(), "--method", "bicubic-pil",
                     "--threads", "1"};
     }
-
-    /** Writes in progress: the temporary file of an atomic PNG write; progress: outputs written. */
-    private static final KillSchedule.Watch WATCH = new KillSchedule.Watch() {
-        @Override
-        public boolean inWrite(Path p) {
-            return PngOutputs.isPngInProgress(p);
-        }
-
-        @Override
-        public long progress(Path output) {
-            return PngOutputs.count(output);
-        }
-    };
 }

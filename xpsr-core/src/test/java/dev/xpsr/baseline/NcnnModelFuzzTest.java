@@ -4,7 +4,6 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.xpsr.testing.FuzzContract;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.IOException;
 import java.nio.file.Path;
 
 /**
@@ -18,14 +17,14 @@ class NcnnModelFuzzTest {
 
     @Timeout(60)
     @FuzzTest
-    void buildsTheNetworkOrRefusesNamingTheFile(byte[] input) throws IOException {
+    void buildsTheNetworkOrRefusesNamingTheFile(byte[] input) throws Exception {
         byte[][] parts = FuzzContract.parts(input, 2);
         Path param = FuzzContract.write(DIR, "model.param", parts[0]);
         Path bin = FuzzContract.write(DIR, "model.bin", parts[1]);
-        try {
-            NcnnGraphBuilder.build(NcnnParamFile.read(param), NcnnModelBin.open(bin)).close();
-        } catch (NcnnFormatException e) {
-            FuzzContract.assertNames(e, param, bin);
+        LayerGraph graph = FuzzContract.resultOrRefusal(() -> NcnnGraphBuilder.build(NcnnParamFile.read(param),
+                NcnnModelBin.open(bin)), NcnnFormatException.class, param, bin);
+        if (graph != null) {
+            graph.close();
         }
     }
 }

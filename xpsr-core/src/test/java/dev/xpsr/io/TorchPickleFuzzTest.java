@@ -1,6 +1,7 @@
 package dev.xpsr.io;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.xpsr.testing.FuzzContract;
 import org.junit.jupiter.api.Timeout;
 
 import java.nio.file.Path;
@@ -15,11 +16,7 @@ class TorchPickleFuzzTest {
 
     @Timeout(60)
     @FuzzTest
-    void readsPlainValuesOrRefusesNamingTheCheckpoint(byte[] pickle) {
-        try {
-            TorchPickle.read(pickle, FILE);
-        } catch (TorchCheckpointException e) {
-            dev.xpsr.testing.FuzzContract.assertNames(e, FILE);
-        }
+    void readsPlainValuesOrRefusesNamingTheCheckpoint(byte[] pickle) throws Exception {
+        FuzzContract.resultOrRefusal(() -> TorchPickle.read(pickle, FILE), TorchCheckpointException.class, FILE);
     }
 }

@@ -17,14 +17,10 @@ class BrisqueModelFuzzTest {
 
     @Timeout(60)
     @FuzzTest
-    void loadsTheModelOrRefusesNamingTheFile(byte[] input) {
+    void loadsTheModelOrRefusesNamingTheFile(byte[] input) throws Exception {
         byte[][] parts = FuzzContract.parts(input, 2);
         Path model = FuzzContract.write(DIR, Brisque.MODEL_FILE, parts[0]);
         Path range = FuzzContract.write(DIR, Brisque.RANGE_FILE, parts[1]);
-        try {
-            Brisque.load(model, range);
-        } catch (IOException e) {
-            FuzzContract.assertNames(e, model, range);
-        }
+        FuzzContract.resultOrRefusal(() -> Brisque.load(model, range), IOException.class, model, range);
     }
 }

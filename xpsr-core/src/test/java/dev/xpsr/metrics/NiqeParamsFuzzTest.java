@@ -17,12 +17,8 @@ class NiqeParamsFuzzTest {
 
     @Timeout(60)
     @FuzzTest
-    void loadsTheModelOrRefusesNamingTheFile(byte[] input) {
+    void loadsTheModelOrRefusesNamingTheFile(byte[] input) throws Exception {
         Path file = FuzzContract.write(DIR, Niqe.PARAMS_FILE, input);
-        try {
-            Niqe.load(file, 0);
-        } catch (IOException e) {
-            FuzzContract.assertNames(e, file);
-        }
+        FuzzContract.resultOrRefusal(() -> Niqe.load(file, 0), IOException.class, file);
     }
 }

@@ -6,7 +6,6 @@ import dev.xpsr.io.ModelConfigException;
 import dev.xpsr.testing.FuzzContract;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.IOException;
 import java.nio.file.Path;
 
 /**
@@ -19,15 +18,13 @@ class ModelConfigFuzzTest {
 
     @Timeout(60)
     @FuzzTest
-    void givesAConfigOrRefusesNamingTheFile(byte[] input) throws IOException {
+    void givesAConfigOrRefusesNamingTheFile(byte[] input) throws Exception {
         Path file = FuzzContract.write(DIR, "config.json", input);
-        try {
+        FuzzContract.resultOrRefusal(() -> {
             JsonConfig config = JsonConfig.read(file);
             UNetConfig.from(config, true);
             UNetConfig.from(config, false);
-            XpsrControlNetModel.fusion(config);
-        } catch (ModelConfigException e) {
-            FuzzContract.assertNames(e, file);
-        }
+            return XpsrControlNetModel.fusion(config);
+        }, ModelConfigException.class, file);
     }
 }

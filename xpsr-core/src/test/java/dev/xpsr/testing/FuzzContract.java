@@ -8,13 +8,15 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 
 /**
  * What every fuzz harness checks of a parser given hostile input (docs/RELIABILITY.md): it returns a result or
- * throws its documented exception with a message a user can act on. Anything else (another exception, an
- * {@link Error} such as {@code OutOfMemoryError} or {@code StackOverflowError}, a hang) escapes the harness and
- * is reported by Jazzer as a finding; so does a refusal whose message is empty or does not name the input.
+ * throws its documented exception with a message a user can act on ({@link #resultOrRefusal}). Anything else
+ * (another exception, an {@link Error} such as {@code OutOfMemoryError} or {@code StackOverflowError}, a hang)
+ * escapes the harness and is reported by Jazzer as a finding; so does a refusal whose message does not name the
+ * input.
  *
  * <p>Harnesses write each input to a file of a scratch folder (parsers read files, as users give them), one
  * folder per harness, reused across executions and deleted when the JVM exits.
@@ -51,7 +53,7 @@ public final class FuzzContract {
     /**
      * Splits an input holding several files (a model.json and its shard, a vocabulary and its merges) at
      * {@link #SEPARATOR} into exactly {@code n} parts, missing ones empty, so that a seed is the real files joined
-     * by the separator and the fuzzer may still move bytes across the boundaries.
+     * by the separator line and the fuzzer may still move bytes across the boundaries.
      */
     public static byte[][] parts(byte[] input, int n) {
         byte[][] out = new byte[n][];
@@ -62,16 +64,6 @@ public final class FuzzContract {
             start = end < 0 ? input.length : end + SEPARATOR.length;
         }
         return out;
-    }
-
-    /** Joins files into one input for {@link #parts} (how seeds are made). */
-    public static byte[] join(byte[]... files) {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        for (int i = 0; i < files.length; i++) {
-            out.writeBytes(i == 0 ? new byte[0] : SEPARATOR);
-            out.writeBytes(files[i]);
-        }
-        return out.toByteArray();
     }
 
     /** Deletes everything inside {@code dir}, keeping the folder. */
@@ -86,15 +78,30 @@ public final class FuzzContract {
     }
 
     /**
-     * A refusal is an accepted answer only when its message names one of {@code subjects} (the file, the
-     * server): otherwise it is rethrown as a finding, with the refusal as its cause.
+     * Runs {@code parse} as the contract says: its result is returned; an exception of the {@code documented} type
+     * is an accepted refusal (null is returned) when its message names one of {@code subjects} (the file, the
+     * server); any other exception, or a refusal naming none of them, fails the execution, which Jazzer reports as
+     * a finding.
      */
-    public static void assertNames(Throwable refusal, Object... subjects) {
-        String message = refusal.getMessage();
-        boolean named = message != null && Arrays.stream(subjects).map(String::valueOf).anyMatch(message::contains);
-        if (!named) {
-            throw new AssertionError("a refusal that names none of " + Arrays.toString(subjects) + ": " + refusal,
-                    refusal);
+    public static <T> T resultOrRefusal(Callable<T> parse, Class<? extends Exception> documented, Object... subjects)
+            throws Exception {
+        return resultOrRefusal(parse, List.of(documented), subjects);
+    }
+
+    /** {@link #resultOrRefusal(Callable, Class, Object...)} for a parser with several documented exceptions. */
+    public static <T> T resultOrRefusal(Callable<T> parse, List<Class<? extends Exception>> documented,
+            Object... subjects) throws Exception {
+        try {
+            return parse.call();
+        } catch (Exception e) {
+            if (documented.stream().noneMatch(type -> type.isInstance(e))) {
+                throw e;
+            }
+            String message = e.getMessage();
+            if (message == null || Arrays.stream(subjects).map(String::valueOf).noneMatch(message::contains)) {
+                throw new AssertionError("a refusal that names none of " + Arrays.toString(subjects) + ": " + e, e);
+            }
+            return null;
         }
     }
 
