@@ -64,7 +64,7 @@ final class BlobDownload {
         RetryPolicy.Attempts attempts = http.retryPolicy().start();
         while (true) {
             long have = usablePartial(part, meta.size());
-            if (have == meta.size()) {
+            if (have == meta.size() && Files.exists(part)) {
                 return; // an earlier run received everything but stopped before the rename
             }
             checkSpace(target, part, meta.size() - have);

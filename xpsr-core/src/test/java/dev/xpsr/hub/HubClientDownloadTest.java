@@ -75,6 +75,15 @@ class HubClientDownloadTest {
         assertThat(dir.resolve("hf/hub/.locks/models--org--model/" + lfsSha + ".lock")).exists();
     }
 
+    /** An empty file (an {@code __init__.py}, say) has nothing to resume: it is fetched and installed, empty. */
+    @Test
+    void anEmptyFileIsDownloadedAndLinked() throws IOException {
+        repo.file("unet/empty.txt", "");
+        Path empty = client(hub, dir).download(REPO, "main", "unet/empty.txt");
+        assertThat(empty).isRegularFile();
+        assertThat(Files.size(empty)).isZero();
+    }
+
     @Test
     void rootLevelFilesLinkOneLevelLessDeep() throws IOException {
         repo.file("model_index.json", "{}");
