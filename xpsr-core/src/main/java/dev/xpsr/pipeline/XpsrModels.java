@@ -12,7 +12,6 @@ import dev.xpsr.scheduler.SchedulerConfig;
 import dev.xpsr.torch.Placement;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -207,9 +206,7 @@ public final class XpsrModels implements AutoCloseable {
      *                  then checked to exist now, so a missing file fails before the first image)
      */
     public static XpsrModels load(Path sd15, Path xpsr, String variant, Residency residency) throws IOException {
-        Path tokenizerDir = sd15.resolve("tokenizer");
-        ClipTokenizer tokenizer = Files.isRegularFile(tokenizerDir.resolve("vocab.json"))
-                ? ClipTokenizer.fromFolder(tokenizerDir) : ClipTokenizer.bundled();
+        ClipTokenizer tokenizer = ClipTokenizer.forModel(sd15.resolve("tokenizer"));
         SchedulerConfig scheduler = SchedulerConfig.read(sd15.resolve("scheduler").resolve("scheduler_config.json"));
         Path te = sd15.resolve("text_encoder");
         Path vae = sd15.resolve("vae");

@@ -17,7 +17,6 @@ import dev.xpsr.torch.Torch;
 import org.bytedeco.pytorch.Tensor;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -74,9 +73,7 @@ public final class TrainingModels {
      */
     public static TrainingModels load(TrainConfig config, Path xpsr) throws IOException {
         Path sd = config.pretrainedModel();
-        Path tokenizerDir = sd.resolve("tokenizer");
-        ClipTokenizer tokenizer = Files.isRegularFile(tokenizerDir.resolve("vocab.json"))
-                ? ClipTokenizer.fromFolder(tokenizerDir) : ClipTokenizer.bundled();
+        ClipTokenizer tokenizer = ClipTokenizer.forModel(sd.resolve("tokenizer"));
         XpsrControlNetModel controlNet;
         XpsrUNet2DConditionModel unet;
         if (xpsr != null) {
