@@ -17,6 +17,7 @@ import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -69,25 +70,17 @@ class TrainingStepGoldenTest {
     @MethodSource("cases")
     void trainingStepReproducesTrainPyLossesAndGradients(String name) throws Exception {
         try (GoldenFixture f = GoldenFixture.open(FIXTURE); PointerScope scope = new PointerScope()) {
-            JsonNode config = f.json("config");
             JsonNode extra = f.json("extra");
-            JsonNode c = caseNamed(extra, name);
-            XpsrControlNetModel controlNet = load(f, "controlnet.",
-                    new XpsrControlNetModel(new JsonConfig(config.required("controlnet"), FIXTURE + "#controlnet")));
-            XpsrUNet2DConditionModel unet = load(f, "unet.",
-                    new XpsrUNet2DConditionModel(new JsonConfig(config.required("unet"), FIXTURE + "#unet")));
-            DDPMScheduler scheduler = new DDPMScheduler(SchedulerConfig.fromJson(config.required("scheduler")));
-            freeze(c, extra, controlNet, unet);
+            XpsrControlNetModel controlNet = controlNet(f);
+            XpsrUNet2DConditionModel unet = unet(f);
+            DDPMScheduler scheduler = new DDPMScheduler(schedulerConfig(f));
+            freeze(caseNamed(extra, name), extra, controlNet, unet);
 
             String out = "output." + name + ".";
             long[] timesteps = longs(f.tensor("input." + name + ".timesteps"));
-            Tensor noise = f.tensor("input." + name + ".noise");
-            TrainingObjective.Inputs in = new TrainingObjective.Inputs(f.tensor("input.pixel_values"),
-                    f.tensor("input.conditioning_pixel_values"), f.tensor("input.latents"),
-                    new TextContext(f.tensor("input.encoder_hidden_states"),
-                            f.tensor("input.lowlevel_encoder_hidden_states")));
+            TrainingObjective.Inputs in = inputs(f);
             TrainingObjective.Pass pass = new TrainingObjective(controlNet, unet, scheduler, defaultDfcWeight())
-                    .run(in, noise, timesteps);
+                    .run(in, f.tensor("input." + name + ".noise"), timesteps);
 
             checkNoising(f, out, scheduler, timesteps, pass);
             checkNetworks(f, out, pass);
@@ -106,7 +99,54 @@ class TrainingStepGoldenTest {
         }
     }
 
+    /**
+     * With a v-prediction scheduler config (SD-2.x 768-v) the same networks regress the velocity: the objective's
+     * target is {@code get_velocity(z, ε, t)} per sample (train.py l.890-891) and the MSE term is measured against it.
+     */
+    @Test
+    void vPredictionConfigTrainsTowardsTheVelocity() throws Exception {
+        try (GoldenFixture f = GoldenFixture.open(FIXTURE); PointerScope scope = new PointerScope();
+             AutoCloseable noGrad = Torch.noGrad()) {
+            String name = cases().get(0);
+            DDPMScheduler scheduler = new DDPMScheduler(schedulerConfig(f).withPredictionType("v_prediction"));
+            long[] timesteps = longs(f.tensor("input." + name + ".timesteps"));
+            Tensor noise = f.tensor("input." + name + ".noise");
+            TrainingObjective.Inputs in = inputs(f);
+            TrainingObjective.Pass pass = new TrainingObjective(controlNet(f), unet(f), scheduler, defaultDfcWeight())
+                    .run(in, noise, timesteps);
+            for (int i = 0; i < timesteps.length; i++) {
+                Tensor velocity = scheduler.getVelocity(in.latents().narrow(0, i, 1), noise.narrow(0, i, 1),
+                        timesteps[i]);
+                assertThat(Torch.maxAbsDiff(pass.target().narrow(0, i, 1), velocity)).as("target of sample " + i)
+                        .isZero();
+            }
+            assertThat(pass.losses().tensors().get(LossTerms.MSE).item_double())
+                    .isEqualTo(Torch.mseLoss(pass.prediction(), pass.target()).item_double());
+        }
+    }
+
     // ---------------------------------------------------------------- set-up from the fixture
+
+    private static XpsrControlNetModel controlNet(GoldenFixture f) {
+        JsonConfig config = new JsonConfig(f.json("config").required("controlnet"), FIXTURE + "#config.controlnet");
+        return load(f, "controlnet.", new XpsrControlNetModel(config));
+    }
+
+    private static XpsrUNet2DConditionModel unet(GoldenFixture f) {
+        JsonConfig config = new JsonConfig(f.json("config").required("unet"), FIXTURE + "#config.unet");
+        return load(f, "unet.", new XpsrUNet2DConditionModel(config));
+    }
+
+    private static SchedulerConfig schedulerConfig(GoldenFixture f) {
+        return SchedulerConfig.fromJson(f.json("config").required("scheduler"));
+    }
+
+    /** The recorded HR, LR, clean latents and both prompt embeddings. */
+    private static TrainingObjective.Inputs inputs(GoldenFixture f) {
+        return new TrainingObjective.Inputs(f.tensor("input.pixel_values"), f.tensor("input.conditioning_pixel_values"),
+                f.tensor("input.latents"), new TextContext(f.tensor("input.encoder_hidden_states"),
+                f.tensor("input.lowlevel_encoder_hidden_states")));
+    }
 
     private static <M extends Module> M load(GoldenFixture f, String prefix, M model) {
         WeightLoader.load(model, WeightSource.of(f.file()).withPrefix(prefix), Set.of());
