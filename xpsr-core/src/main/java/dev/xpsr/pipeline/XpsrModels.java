@@ -198,8 +198,8 @@ public final class XpsrModels implements AutoCloseable {
     }
 
     /**
-     * @param sd15      a diffusers SD-1.5 folder ({@code text_encoder/}, {@code tokenizer/}, {@code vae/},
-     *                  {@code scheduler/}); its {@code unet/} is not needed
+     * @param sd15      the base model's diffusers folder, SD-1.5 or SD-2.x ({@code text_encoder/},
+     *                  {@code tokenizer/}, {@code vae/}, {@code scheduler/}); its {@code unet/} is not needed
      * @param xpsr      a folder holding XPSR's {@code controlnet/} and {@code unet/}
      * @param variant   {@code fp16} to read the {@code .fp16.} weight files, or null
      * @param residency whether the networks are loaded now and kept, or loaded per stage (their weight files are
