@@ -1,5 +1,8 @@
 package dev.xpsr.cli.serve;
 
+import dev.xpsr.io.ImageFiles;
+import dev.xpsr.io.RgbImage;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -25,6 +28,18 @@ final class TestImages {
     static byte[] photo() {
         try {
             return Files.readAllBytes(photoFile());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A {@code side × side} crop of the photo's centre, as PNG bytes (written through {@code scratch}). */
+    static byte[] photoCrop(int side, Path scratch) {
+        try {
+            RgbImage photo = ImageFiles.read(photoFile());
+            Path png = scratch.resolve("crop-" + side + ".png");
+            ImageFiles.writePng(png, photo.crop((photo.width() - side) / 2, (photo.height() - side) / 2, side, side));
+            return Files.readAllBytes(png);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
