@@ -35,8 +35,8 @@ public final class DemoModels {
 
     /** Resident tiny models; the same seed gives the same weights, in any process. */
     public static XpsrModels create(long seed) {
-        ClipTokenizer tokenizer = ClipTokenizer.fromText(resource("tokenizer/vocab.json"),
-                RESOURCES + "tokenizer/vocab.json", resource("tokenizer/merges.txt"), RESOURCES + "tokenizer/merges.txt");
+        ClipTokenizer tokenizer = ClipTokenizer.fromText(resource("tokenizer/vocab.json"), RESOURCES
+                + "tokenizer/vocab.json", resource("tokenizer/merges.txt"), RESOURCES + "tokenizer/merges.txt");
         ClipTextModel textEncoder = randomize(new ClipTextModel(config("text_encoder/config.json")), seed);
         AutoencoderKL vae = randomize(new AutoencoderKL(config("vae/config.json")), seed + 1);
         XpsrControlNetModel controlNet = randomize(new XpsrControlNetModel(config("controlnet/config.json")), seed + 2);

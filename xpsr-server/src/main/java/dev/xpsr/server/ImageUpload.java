@@ -133,7 +133,12 @@ public record ImageUpload(byte[] bytes, String name, String extension, int width
 
     /** The name without its extension, as prompt folders and servers are asked with. */
     public String stem() {
-        int dot = name.lastIndexOf('.');
-        return dot > 0 ? name.substring(0, dot) : name;
+        return stem(name);
+    }
+
+    /** {@code photo.png} → {@code photo}. */
+    static String stem(String fileName) {
+        int dot = fileName.lastIndexOf('.');
+        return dot > 0 ? fileName.substring(0, dot) : fileName;
     }
 }

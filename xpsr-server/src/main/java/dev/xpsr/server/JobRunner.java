@@ -30,7 +30,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * it on the method's shared {@link Upscaler}, writes the result atomically and records the outcome.
  *
  * <p>Stopping puts the running jobs back in the queue (they run again at the next start; a job cut by a killed
- * process is put back by {@link JobStore#recover} instead); only a client's cancel makes a job {@code cancelled}. Decoded images exist only for running jobs, so memory does not grow with the queue.
+ * process is put back by {@link JobStore#recover} instead); only a client's cancel makes a job {@code cancelled}.
+ * Decoded images exist only for running jobs, so memory does not grow with the queue.
  */
 final class JobRunner implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(JobRunner.class);
@@ -148,16 +149,19 @@ final class JobRunner implements AutoCloseable {
             if (id.equals(STOP)) {
                 return;
             }
+            // registered before the claim, so that a cancel arriving right after the claim finds the job
+            RunningJob job = new RunningJob();
+            running.put(id, job);
             if (store.claim(id, Instant.now())) {
                 waiting.decrementAndGet();
-                run(id);
+                run(id, job);
+            } else {
+                running.remove(id);
             }
         }
     }
 
-    private void run(String id) {
-        RunningJob job = new RunningJob();
-        running.put(id, job);
+    private void run(String id, RunningJob job) {
         if (stopping) {
             job.stop();
         }
@@ -174,7 +178,7 @@ final class JobRunner implements AutoCloseable {
             } else {
                 store.requeue(id);
             }
-        } catch (JobFailure | UpscaleException | IOException e) {
+        } catch (JobFailure | ApiException | UpscaleException | IOException e) {
             store.failed(id, e.getMessage(), Instant.now());
         } catch (RuntimeException e) {
             LOG.error("job {} failed unexpectedly", id, e);
@@ -190,7 +194,7 @@ final class JobRunner implements AutoCloseable {
         Upscaler upscaler = methods.upscaler(options.method()).orElseThrow(() -> new JobFailure("method "
                 + options.method().id() + " is not served by this server now (it was when the job was accepted)"));
         RgbImage image = decode(record);
-        UpscaleJob handle = upscaler.submit(options.request(image, stem(record.name()), p -> {
+        UpscaleJob handle = upscaler.submit(options.request(image, ImageUpload.stem(record.name()), p -> {
             job.progress(p);
             events.publish(record.id(), "progress", JobJson.progress(record.id(), p), false);
             p.preview().ifPresent(img -> events.publish(record.id(), "preview",
@@ -202,9 +206,11 @@ final class JobRunner implements AutoCloseable {
 
     private RgbImage decode(JobRecord record) {
         try {
-            return ImageFiles.read(files.input(record), ImageFiles.ReadOptions.DEFAULTS.withMaxPixels(limits.maxPixels()));
+            return ImageFiles.read(files.input(record),
+                    ImageFiles.ReadOptions.DEFAULTS.withMaxPixels(limits.maxPixels()));
         } catch (ImageFileException e) {
-            throw new JobFailure("the uploaded image '" + record.name() + "' cannot be decoded: " + ImageUpload.problem(e));
+            throw new JobFailure("the uploaded image '" + record.name() + "' cannot be decoded: "
+                    + ImageUpload.problem(e));
         }
     }
 
@@ -213,11 +219,6 @@ final class JobRunner implements AutoCloseable {
             boolean last = finalIfFinished && r.state().finished();
             events.publish(id, "state", JobJson.job(r, progress(id)), last);
         });
-    }
-
-    private static String stem(String name) {
-        int dot = name.lastIndexOf('.');
-        return dot > 0 ? name.substring(0, dot) : name;
     }
 
     /**

@@ -98,7 +98,8 @@ public final class JobStore implements AutoCloseable {
 
     /** Puts a running job back in the queue (the server is stopping). */
     public boolean requeue(String id) {
-        return update("UPDATE jobs SET state = 'queued', started_at = NULL WHERE id = ? AND state = 'running'", id) == 1;
+        return update("UPDATE jobs SET state = 'queued', started_at = NULL WHERE id = ? AND state = 'running'",
+                id) == 1;
     }
 
     /** Marks a running job done, with the prompts it used (JSON, or null) and its wall time. */

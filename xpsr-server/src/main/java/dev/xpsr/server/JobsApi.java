@@ -136,7 +136,7 @@ final class JobsApi {
 
     /** {@code photo.png} restored with XPSR → {@code photo_xpsr_x4.png}. */
     private static String resultName(JobRecord job) {
-        String stem = job.name().replaceAll("\\.[^.]*$", "").replaceAll("[^\\w.-]", "_");
+        String stem = ImageUpload.stem(job.name()).replaceAll("[^\\w.-]", "_");
         String method = JobJson.parse(job.options()).path("method").asText();
         return stem + "_" + method + "_x4.png";
     }

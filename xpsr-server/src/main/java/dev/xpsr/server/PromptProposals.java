@@ -71,7 +71,8 @@ final class PromptProposals {
             Files.write(tmp, upload.bytes());
             return ImageFiles.read(tmp, ImageFiles.ReadOptions.DEFAULTS.withMaxPixels(limits.maxPixels()));
         } catch (ImageFileException e) {
-            throw ApiException.badRequest("'" + upload.name() + "' cannot be decoded: " + ImageUpload.problem(e));
+            throw ApiException.badRequest("'" + upload.name() + "' cannot be decoded: "
+                    + ImageUpload.problem(e));
         } finally {
             Files.deleteIfExists(tmp);
         }

@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * {@code xpsr serve}: the REST API of {@code docs/SERVER.md} and the web page, over one {@link ServedMethods}.
@@ -52,7 +53,7 @@ public final class XpsrServer implements AutoCloseable {
         ServerLimits limits = settings.limits();
         this.events = new JobEvents(limits.maxEventStreams());
         this.runner = new JobRunner(store, files, methods, events, limits);
-        Path scratch = Files.createDirectories(data.resolve("uploads"));
+        Path scratch = emptyFolder(data.resolve("uploads"));
         Uploads uploads = new Uploads(limits, scratch);
         JobsApi jobs = new JobsApi(store, files, runner, events, methods, limits, uploads);
         ServerInfo info = new ServerInfo(methods, runner, limits);
@@ -139,6 +140,17 @@ public final class XpsrServer implements AutoCloseable {
                         + " (see /api/openapi.json)"));
             }
         });
+    }
+
+    /** Creates {@code dir}, or empties it of what a killed server left (uploads Jetty spilled to disk). */
+    private static Path emptyFolder(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+                Files.deleteIfExists(f);
+            }
+        }
+        return dir;
     }
 
     /** The page loads only its own scripts and styles; nothing may frame it. */

@@ -18,10 +18,11 @@ import java.util.concurrent.CompletableFuture;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Four times the queue's capacity of Real-ESRGAN submissions (a 32 × 32 crop of a real photo) at once on loopback: every submission is answered
- * (202 or 429 with Retry-After), the queue fills to its capacity, every accepted job completes (none lost), and the
- * server's peak resident set stays under {@link #PEAK_RSS_BOUND} (decoded images exist only for running jobs, so
- * memory does not grow with the queue). The figures are printed and written to {@code target/serve-load.txt}.
+ * Four times the queue's capacity of Real-ESRGAN submissions (a 32 × 32 crop of a real photo) at once on loopback:
+ * every submission is answered (202 or 429 with Retry-After), the queue fills to its capacity, every accepted job
+ * completes (none lost), and the server's peak resident set stays under {@link #PEAK_RSS_BOUND} (decoded images
+ * exist only for running jobs, so memory does not grow with the queue). The figures are printed and written to
+ * {@code target/serve-load.txt}.
  */
 @Timeout(300)
 class ServeLoadTest {
@@ -70,10 +71,10 @@ class ServeLoadTest {
             int lost = accepted.size() - completed;
             long peak = server.peakRssBytes();
 
-            String figures = String.format(Locale.ROOT, "xpsr serve load test: %d submissions at once (4 x capacity %d,"
-                            + " 1 worker, Real-ESRGAN x4plus on a 32x32 photo crop, %d CPU cores): accepted %d, rejected "
-                            + "with 429 %d, completed %d, lost %d, listed %d; answers in %.1f s, all done in %.1f s; "
-                            + "server peak RSS %s (bound %s)%n", SUBMISSIONS, CAPACITY,
+            String figures = String.format(Locale.ROOT, "xpsr serve load test: %d submissions at once (4 x capacity "
+                            + "%d, 1 worker, Real-ESRGAN x4plus on a 32x32 photo crop, %d CPU cores): accepted %d, "
+                            + "rejected with 429 %d, completed %d, lost %d, listed %d; answers in %.1f s, all done in "
+                            + "%.1f s; server peak RSS %s (bound %s)%n", SUBMISSIONS, CAPACITY,
                     Runtime.getRuntime().availableProcessors(), accepted.size(), rejected, completed, lost, listed,
                     burstSeconds, totalSeconds, ProcessMemory.format(peak), ProcessMemory.format(PEAK_RSS_BOUND));
             System.out.print(figures);

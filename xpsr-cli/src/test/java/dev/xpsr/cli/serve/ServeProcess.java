@@ -54,7 +54,8 @@ final class ServeProcess implements AutoCloseable {
                 return new ServeProcess(p, log, URI.create(m.group(1)));
             }
             if (!p.isAlive()) {
-                throw new IllegalStateException("xpsr serve exited with " + p.exitValue() + ":\n" + Files.readString(log));
+                throw new IllegalStateException("xpsr serve exited with " + p.exitValue() + ":\n"
+                        + Files.readString(log));
             }
             Thread.sleep(100);
         }

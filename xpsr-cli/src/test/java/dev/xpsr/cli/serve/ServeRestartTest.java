@@ -74,7 +74,8 @@ class ServeRestartTest {
         try (ServeProcess third = ServeProcess.start(data, args)) {
             ApiClient api = third.client();
             assertThat(finish(api, stopped, "done")).isEqualTo(stopped);
-            assertThat(result(api, stopped)).as("a fresh process gives the same bytes").isEqualTo(result(api, reference));
+            assertThat(result(api, stopped)).as("a fresh process gives the same bytes")
+                    .isEqualTo(result(api, reference));
             List<String> all = new ArrayList<>(expected.keySet());
             all.addAll(List.of(cut, reference, stopped));
             all.addAll(queued);

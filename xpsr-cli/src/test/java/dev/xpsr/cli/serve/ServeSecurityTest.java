@@ -46,14 +46,15 @@ class ServeSecurityTest {
 
             ApiClient client = anonymous.withToken(TOKEN);
             assertThat(client.get("/api/jobs").statusCode()).isEqualTo(200);
-            HttpResponse<String> submitted = client.submit(TestImages.photo(), "a.png", "{\"method\": \"bicubic-pil\"}");
+            HttpResponse<String> submitted = client.submit(TestImages.photo(), "a.png",
+                    "{\"method\": \"bicubic-pil\"}");
             assertThat(submitted.statusCode()).isEqualTo(202);
 
-            HttpResponse<String> cors = client.send(client.request("/api/jobs").header("Origin", "https://studio.example")
-                    .GET().build());
+            HttpResponse<String> cors = client.send(client.request("/api/jobs")
+                    .header("Origin", "https://studio.example").GET().build());
             assertThat(cors.headers().firstValue("Access-Control-Allow-Origin")).hasValue("https://studio.example");
-            HttpResponse<String> other = client.send(client.request("/api/jobs").header("Origin", "https://evil.example")
-                    .GET().build());
+            HttpResponse<String> other = client.send(client.request("/api/jobs")
+                    .header("Origin", "https://evil.example").GET().build());
             assertThat(other.headers().firstValue("Access-Control-Allow-Origin")).isEmpty();
         }
     }

@@ -70,7 +70,9 @@ function chooseFile(file) {
   preview.src = state.inputUrl;
   preview.alt = "The chosen image, " + file.name;
   preview.hidden = false;
-  preview.onload = () => { $("input-info").textContent = `${file.name}: ${preview.naturalWidth} × ${preview.naturalHeight}`; };
+  preview.onload = () => {
+    $("input-info").textContent = `${file.name}: ${preview.naturalWidth} × ${preview.naturalHeight}`;
+  };
   proposePrompts(file);
 }
 
@@ -177,7 +179,8 @@ function showJob(job) {
 function showProgress(p) {
   const percent = Math.round(100 * (p.fraction || 0));
   $("progress").value = percent;
-  $("progress-text").textContent = percent + " %" + (p.stage ? ` (${p.stage}${p.total ? ", step " + p.step + " of " + p.total : ""})` : "");
+  const where = p.stage ? ` (${p.stage}${p.total ? ", step " + p.step + " of " + p.total : ""})` : "";
+  $("progress-text").textContent = percent + " %" + where;
   $("eta").textContent = p.etaSeconds != null && percent < 100 ? `about ${Math.ceil(p.etaSeconds)} s left` : "";
 }
 
@@ -254,7 +257,8 @@ async function showResult(job) {
   const download = $("download");
   download.href = state.resultUrl;
   download.dataset.job = job.id;
-  download.download = (response.headers.get("Content-Disposition") || "").match(/filename="([^"]+)"/)?.[1] || "result.png";
+  const disposition = response.headers.get("Content-Disposition") || "";
+  download.download = disposition.match(/filename="([^"]+)"/)?.[1] || "result.png";
   $("after").onload = () => {
     $("result-size").textContent = `(${$("after").naturalWidth} × ${$("after").naturalHeight}, ${blob.size} bytes)`;
   };
@@ -271,7 +275,8 @@ async function inputUrl(job) {
 }
 
 function showUsed(job) {
-  const rows = [["Method", job.method], ["Seed", job.seed], ["Took", job.seconds != null ? job.seconds.toFixed(1) + " s" : null]];
+  const took = job.seconds != null ? job.seconds.toFixed(1) + " s" : null;
+  const rows = [["Method", job.method], ["Seed", job.seed], ["Took", took]];
   if (job.prompts) {
     rows.push(["Prompt", job.prompts.positive], ["Low-level prompt", job.prompts.lowlevel],
       ["Prompt source", job.prompts.source]);
@@ -338,7 +343,8 @@ function jobRow(job) {
   const actions = cell("");
   actions.append(button("Open", `Open job ${job.name}`, () => openJob(job, null)));
   const finished = ["done", "failed", "cancelled"].includes(job.state);
-  actions.append(button(finished ? "Delete" : "Cancel", `${finished ? "Delete" : "Cancel"} job ${job.name}`, async () => {
+  const verb = finished ? "Delete" : "Cancel";
+  actions.append(button(verb, `${verb} job ${job.name}`, async () => {
     await apiJson(`/api/jobs/${job.id}`, { method: "DELETE" }).catch((e) => alert(e.message));
     refreshJobs();
   }));
