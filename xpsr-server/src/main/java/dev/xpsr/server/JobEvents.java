@@ -58,7 +58,14 @@ final class JobEvents implements AutoCloseable {
             onSender(() -> forget(jobId, client));
         });
         onSender(() -> {
-            ObjectNode now = snapshot.get();
+            ObjectNode now;
+            try {
+                now = snapshot.get();
+            } catch (RuntimeException e) {
+                // the job was deleted since the request found it: nothing will follow
+                client.close();
+                return;
+            }
             client.sendEvent("state", now.toString());
             if (JobState.parse(now.get("state").asText()).finished()) {
                 client.close();

@@ -13,12 +13,12 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -47,7 +47,7 @@ final class JobRunner implements AutoCloseable {
     private final AtomicInteger waiting = new AtomicInteger();
     private final Map<String, RunningJob> running = new ConcurrentHashMap<>();
     private final RecentDurations durations = new RecentDurations();
-    private final List<Thread> workers = new ArrayList<>();
+    private final List<Thread> workers = new CopyOnWriteArrayList<>();
     private volatile boolean stopping;
 
     JobRunner(JobStore store, JobFiles files, ServedMethods methods, JobEvents events, ServerLimits limits) {
@@ -58,10 +58,14 @@ final class JobRunner implements AutoCloseable {
         this.limits = limits;
     }
 
-    /** Queues the recovered jobs (in submission order) and starts {@code count} workers. */
-    void start(List<String> recovered, int count) {
+    /** Queues the jobs of the last run (in submission order), ahead of any new one. */
+    void requeue(List<String> recovered) {
         waiting.addAndGet(recovered.size());
         queue.addAll(recovered);
+    }
+
+    /** Starts {@code count} workers. */
+    void start(int count) {
         for (int i = 1; i <= count; i++) {
             Thread t = new Thread(this::work, "xpsr-job-worker-" + i);
             t.setDaemon(true);
@@ -135,7 +139,7 @@ final class JobRunner implements AutoCloseable {
 
     /** When a place in the queue is likely to free: the recent median run time over the workers, at least 1 s. */
     long retryAfterSeconds() {
-        return Math.max(1, (long) Math.ceil(durations.median() / workers.size()));
+        return Math.max(1, (long) Math.ceil(durations.median() / Math.max(1, workers.size())));
     }
 
     private void work() {

@@ -59,7 +59,7 @@ public final class XpsrServer implements AutoCloseable {
         ServerInfo info = new ServerInfo(methods, runner, limits);
         PromptProposals prompts = new PromptProposals(methods, uploads, scratch, limits);
         this.app = Javalin.create(cfg -> configure(cfg, jobs, info, prompts));
-        runner.start(recovered, settings.workers());
+        runner.requeue(recovered);
     }
 
     /**
@@ -83,6 +83,8 @@ public final class XpsrServer implements AutoCloseable {
             store = JobStore.open(data.resolve("jobs.db"));
             server = new XpsrServer(settings, methods, lock, store);
             server.app.start(settings.host(), settings.port());
+            // only a server that listens runs jobs: one that cannot bind its port leaves the queue as it was
+            server.runner.start(settings.workers());
             return server;
         } catch (IOException | RuntimeException e) {
             if (server != null) {
