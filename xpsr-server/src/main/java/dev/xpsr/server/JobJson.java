@@ -28,7 +28,8 @@ final class JobJson {
 
     /**
      * A job as {@code GET /api/jobs/{id}} shows it: state, progress (live while it runs), the options it was given,
-     * the seed, the prompts it used and their source (once done), the error (when failed) and its links.
+     * the seed and every setting, the prompts it used and their source (once done), the error (when failed) and its
+     * links.
      */
     static ObjectNode job(JobRecord r, Optional<Progress> live) {
         ObjectNode o = JSON.createObjectNode();
@@ -49,6 +50,7 @@ final class JobJson {
         }
         o.set("options", options);
         o.set("seed", options.get("seed"));
+        o.put("settings", JobOptions.settingsOf(r.options()).orElse(null));
         o.set("prompts", r.prompts().map(JobJson::parse).orElse(null));
         o.put("error", r.error().orElse(null));
         o.put("seconds", r.seconds().orElse(null));

@@ -12,6 +12,7 @@ import dev.xpsr.pipeline.ColorFixMode;
 import dev.xpsr.pipeline.UpscaleOptions;
 import dev.xpsr.scheduler.Sampler;
 
+import java.util.EnumSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -112,6 +113,16 @@ public record JobOptions(Method method, Optional<String> caption, Optional<Strin
             o.put("processSize", settings.processSize());
         }
         return o.toString();
+    }
+
+    /**
+     * Every XPSR setting of stored options, as the result's {@code xpsr:settings} text chunk writes them (empty for
+     * the baselines). Stored options were checked when accepted, so no server limit applies here.
+     */
+    static Optional<String> settingsOf(String stored) {
+        JobOptions o = parse(stored, EnumSet.allOf(Method.class), Method.XPSR,
+                ServerLimits.DEFAULTS.withMaxSteps(1000));
+        return o.method() == Method.XPSR ? Optional.of(o.settings().toString()) : Optional.empty();
     }
 
     /**

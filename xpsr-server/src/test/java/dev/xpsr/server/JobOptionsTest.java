@@ -43,10 +43,13 @@ class JobOptionsTest {
     }
 
     @Test
-    void aBaselineKeepsOnlyItsMethod() {
+    void aBaselineKeepsOnlyItsMethodAndHasNoSettings() {
         JobOptions o = parse("{\"method\": \"realesrgan-x4plus\", \"steps\": 3}");
         assertThat(o.method()).isEqualTo(Method.REALESRGAN_X4PLUS);
         assertThat(o.toJson()).isEqualTo("{\"method\":\"realesrgan-x4plus\"}");
+        assertThat(JobOptions.settingsOf(o.toJson())).isEmpty();
+        assertThat(JobOptions.settingsOf(parse("{\"steps\": 7}").toJson()))
+                .hasValue(UpscaleOptions.builder().steps(7).build().toString());
     }
 
     @ParameterizedTest
