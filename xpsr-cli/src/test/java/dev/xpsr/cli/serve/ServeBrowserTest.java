@@ -101,6 +101,9 @@ class ServeBrowserTest {
                 Map<String, String> text = ImageFiles.readPngText(downloaded);
                 assertThat(text.get("xpsr:prompt")).startsWith(CAPTION);
                 assertThat(text.get("xpsr:settings")).contains("steps=4");
+                assertThat(text.get("xpsr:prompt_source")).as("the edited caption is the user's, the untouched "
+                        + "low-level proposal the analyser's").isEqualTo("high-level argument (given text), "
+                        + "low-level analyser (built-in analyser)");
             } finally {
                 driver.quit();
             }
@@ -122,7 +125,7 @@ class ServeBrowserTest {
         options.setBinary(CHROMIUM.toFile());
         options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-                "--disable-quic", "--window-size=1280,2400", "--user-data-dir=" + tmp.resolve("profile"));
+                "--disable-quic", "--window-size=1280,2800", "--user-data-dir=" + tmp.resolve("profile"));
         options.setExperimentalOption("prefs", Map.of("download.default_directory", downloads.toString(),
                 "download.prompt_for_download", false));
         ChromeDriverService service = new ChromeDriverService.Builder()

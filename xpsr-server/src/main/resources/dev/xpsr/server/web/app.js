@@ -64,6 +64,7 @@ function showMethodFields() {
 function chooseFile(file) {
   if (!file) return;
   state.file = file;
+  for (const id of ["caption", "lowlevel"]) delete $(id).dataset.edited;
   if (state.inputUrl) URL.revokeObjectURL(state.inputUrl);
   state.inputUrl = URL.createObjectURL(file);
   const preview = $("input-preview");
@@ -117,8 +118,9 @@ function options() {
   const m = chosenMethod();
   const o = { method: m.id };
   if (m.prompts) {
-    o.caption = $("caption").value;
-    o.lowlevelPrompt = $("lowlevel").value;
+    // an untouched proposal is left to the server, which asks the same source again and records it as the source
+    if ($("caption").dataset.edited) o.caption = $("caption").value;
+    if ($("lowlevel").dataset.edited) o.lowlevelPrompt = $("lowlevel").value;
     o.steps = Number($("steps").value);
     o.guidance = Number($("guidance").value);
     o.seed = Number($("seed").value);
