@@ -15,6 +15,9 @@ import static org.assertj.core.data.Offset.offset;
  * BasicSR golden where the formulas coincide, and against a direct per-pixel evaluation of the reference formulas.
  */
 class FidelityConventionsTest {
+    /** BasicSR's {@code calculate_psnr_pt} on the pair, as the fixture's reference computed it. */
+    private static final String BASICSR_PT_PSNR_Y = "calculate_psnr_pt(rgb tensors, crop_border=4, test_y_channel=True)";
+
     private static RgbImage[] pair() {
         try (GoldenFixture f = GoldenFixture.open("basicsr_degradations")) {
             return new RgbImage[] {PsnrSsimGoldenTest.fromBgr(f, "input.metrics.img1_hwc_bgr_u8"),
@@ -25,8 +28,11 @@ class FidelityConventionsTest {
     @Test
     void pyiqaPsnryWithYcbcrEqualsBasicsrPtUpToFloat32() {
         RgbImage[] p = pair();
+        double basicsrPt;
+        try (GoldenFixture f = GoldenFixture.open("basicsr_degradations")) {
+            basicsrPt = f.json("extra").required("metrics").required(BASICSR_PT_PSNR_Y).asDouble();
+        }
         // same formula (BT.601 Y on [0, 1], eps 1e-8); pyiqa keeps the MSE in float32
-        double basicsrPt = 32.040245376514264;
         assertThat(Psnr.pyiqa(4, true, ColorSpace.YCBCR).score(p[0], p[1])).isCloseTo(basicsrPt, offset(1e-4));
         assertThat(Psnr.basicsrPt(4, true).score(p[0], p[1])).isCloseTo(basicsrPt, offset(1e-9));
     }
@@ -76,8 +82,11 @@ class FidelityConventionsTest {
     @Test
     void batchesOfMixedSizesScoreLikeSingleImages() {
         RgbImage[] p = pair();
-        RgbImage small1 = p[0].crop(3, 2, 30, 20);
-        RgbImage small2 = p[1].crop(3, 2, 30, 20);
+        // a smaller pair cut from the fixture's images (about two thirds of their sides)
+        int w = p[0].width() * 2 / 3;
+        int h = p[0].height() * 2 / 3;
+        RgbImage small1 = p[0].crop(3, 2, w, h);
+        RgbImage small2 = p[1].crop(3, 2, w, h);
         for (Metric m : List.<Metric>of(Psnr.basicsr(4, true), Ssim.pyiqa(0, true, ColorSpace.YIQ),
                 Psnr.pyiqa(2, false, ColorSpace.YIQ), Ssim.basicsrPt(1, false))) {
             double[] batch = m.scores(List.of(p[0], small1, p[1]), List.of(p[1], small2, p[0]));
@@ -94,7 +103,9 @@ class FidelityConventionsTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("same size");
         assertThatThrownBy(() -> Ssim.basicsr(0, true).score(p[0], null))
                 .hasMessageContaining("needs a reference");
-        assertThatThrownBy(() -> Ssim.basicsr(20, true).score(p[0], p[1]))
+        // a crop border that leaves less than the 11x11 window on the shorter side
+        int border = (Math.min(p[0].width(), p[0].height()) - 9) / 2;
+        assertThatThrownBy(() -> Ssim.basicsr(border, true).score(p[0], p[1]))
                 .hasMessageContaining("at least 11x11");
     }
 
