@@ -20,7 +20,7 @@ trap 'rm -f "$log"' EXIT
 
 start=$(date +%s)
 set +e
-JAZZER_FUZZ=1 nice -n 15 mvn -o -B test -pl "$module" -Dtest="$harness" -Dsurefire.failIfNoSpecifiedTests=false \
+JAZZER_FUZZ=1 nice -n 15 mvn -o -B test -pl "$module" -am -Dtest="$harness" -Dsurefire.failIfNoSpecifiedTests=false \
     -Djazzer.max_duration="$duration" -DargLine="-Xss8m -Xmx2g" -Djunit.jupiter.execution.timeout.mode=disabled 2>&1 | grep -v '^INFO: Instrumented' > "$log"
 set -e
 wall=$(( $(date +%s) - start ))
