@@ -78,7 +78,14 @@ final class CliProcess {
 
     /** The exit code, waiting at most {@link #MAX_SECONDS}; a child that takes longer is killed and fails. */
     int waitFor() throws InterruptedException {
-        if (!process.waitFor(MAX_SECONDS, TimeUnit.SECONDS)) {
+        boolean finished;
+        try {
+            finished = process.waitFor(MAX_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            process.destroyForcibly(); // the test timed out: leave no child running behind it
+            throw e;
+        }
+        if (!finished) {
             kill9();
             throw new IllegalStateException("xpsr did not finish within " + MAX_SECONDS + " s; output:\n" + output());
         }

@@ -3,12 +3,14 @@ package dev.xpsr.cli;
 import dev.xpsr.torch.NativeStartup;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -18,6 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * rerun completes the set byte for byte. A file size limit standing for a full disk fails the images it hits with
  * a clear error and leaves the pairs already written intact.
  */
+@Timeout(value = 10, unit = TimeUnit.MINUTES) // CI ends even if a child hangs; a series takes 1-3 min on 2 busy cores
 class DegradeKillTest {
     private static final long SEED = 20_261_208L;
     private static final int KILLS = 20;

@@ -67,10 +67,24 @@ final class KillSchedule {
      * when a write of this child is still in progress afterwards (nothing removes it once the writer is dead).
      */
     static Kill kill(CliProcess child, Moment moment, Path output, Watch watch) throws InterruptedException {
-        long deadline = System.nanoTime() + CliProcess.MAX_SECONDS * 1_000_000_000L;
         // leftovers of earlier kills are not this child's writes
         Set<Path> earlier = matching(output, watch::inWrite);
         Predicate<Path> ownWrite = p -> watch.inWrite(p) && !earlier.contains(p);
+        try {
+            await(child, moment, output, watch, ownWrite);
+        } catch (InterruptedException e) {
+            child.kill9(); // the test timed out: leave no child running behind it
+            throw e;
+        }
+        boolean landed = child.isAlive();
+        child.kill9();
+        return new Kill(moment, landed, landed && !matching(output, ownWrite).isEmpty());
+    }
+
+    /** Waits until {@code moment} has come for {@code child} (or it ended, or {@link CliProcess#MAX_SECONDS}). */
+    private static void await(CliProcess child, Moment moment, Path output, Watch watch, Predicate<Path> ownWrite)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + CliProcess.MAX_SECONDS * 1_000_000_000L;
         long target = watch.progress(output) + moment.units();
         while (child.isAlive() && System.nanoTime() < deadline && switch (moment.kind()) {
             case STARTING -> false;
@@ -80,9 +94,6 @@ final class KillSchedule {
             Thread.sleep(POLL_MILLIS);
         }
         Thread.sleep(moment.delayMillis());
-        boolean landed = child.isAlive();
-        child.kill9();
-        return new Kill(moment, landed, landed && !matching(output, ownWrite).isEmpty());
     }
 
     /** The paths below {@code root} (not following links) that match. */

@@ -7,6 +7,7 @@ import dev.xpsr.torch.NativeStartup;
 import dev.xpsr.train.TrainingCheckpoint;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -14,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -24,6 +26,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * names loads; the run finally logs the losses of the uninterrupted run. The tiny XPSR models write a checkpoint
  * at every step, so that there are writes to interrupt.
  */
+@Timeout(value = 10, unit = TimeUnit.MINUTES) // CI ends even if a child hangs; a series takes 1-3 min on 2 busy cores
 class TrainKillTest {
     private static final long SEED = 20_261_207L;
     private static final int KILLS = 20;

@@ -4,12 +4,14 @@ import dev.xpsr.io.ImageFiles;
 import dev.xpsr.io.RgbImage;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -20,6 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * disk fails every image with a clear error and leaves the previous outputs intact. The bicubic method keeps each
  * image short; skipping and writing do not depend on the method.
  */
+@Timeout(value = 10, unit = TimeUnit.MINUTES) // CI ends even if a child hangs; a series takes 1-3 min on 2 busy cores
 class UpscaleKillTest {
     private static final long SEED = 20_261_209L;
     private static final int KILLS = 20;
