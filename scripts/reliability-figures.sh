@@ -12,7 +12,7 @@ doc=docs/RELIABILITY.md
 runs=docs/reliability/fuzz-runs.tsv
 
 if [ "${1:-}" != "--no-tests" ]; then
-  mvn -o -B -q test -pl xpsr-core,xpsr-cli -Dtest='*FuzzTest,*KillTest' -Dsurefire.failIfNoSpecifiedTests=false \
+  mvn -o -B -q test -pl xpsr-core,xpsr-cli,xpsr-server -Dtest='*FuzzTest,*KillTest' -Dsurefire.failIfNoSpecifiedTests=false \
       > /dev/null
 fi
 
@@ -20,7 +20,7 @@ fi
 fuzz_table() {
   echo "| harness | fuzzing time | executions | findings (inputs kept) | fixed |"
   echo "|---|---:|---:|---:|---:|"
-  find xpsr-core/src/test/resources -type d -path '*FuzzTestInputs/*' | sort | while read -r dir; do
+  find xpsr-*/src/test/resources -type d -path '*FuzzTestInputs/*' | sort | while read -r dir; do
     class=$(basename "$(dirname "$dir")"); class=${class%Inputs}
     method=$(basename "$dir")
     findings=$(find "$dir" -maxdepth 1 -type f \( -name 'crash-*' -o -name 'timeout-*' -o -name 'oom-*' \) | wc -l)
