@@ -60,7 +60,11 @@ public final class KerasGraphBuilder {
         if (!model.unusedWeights().isEmpty()) {
             throw new TfjsFormatException(model.file() + ": weights no layer uses: " + model.unusedWeights());
         }
-        return new LayerGraph(model.file().toString(), model.inputLayer(), model.outputLayer(), nodes, weights);
+        try {
+            return new LayerGraph(model.file().toString(), model.inputLayer(), model.outputLayer(), nodes, weights);
+        } catch (IllegalArgumentException miswired) { // a layer reads what none writes: the file's fault
+            throw new TfjsFormatException(miswired.getMessage());
+        }
     }
 
     private static GraphOp op(TfjsLayersModel.Layer l, TfjsLayersModel model, GraphWeights weights) {

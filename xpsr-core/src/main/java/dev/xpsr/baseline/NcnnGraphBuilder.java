@@ -71,6 +71,9 @@ public final class NcnnGraphBuilder {
                 throw new NcnnFormatException(param.source() + ": no Input layer");
             }
             return new LayerGraph(param.source(), input, outputBlob(param), nodes, weights);
+        } catch (IllegalArgumentException miswired) { // a layer reads what none writes: the file's fault
+            weights.release();
+            throw new NcnnFormatException(miswired.getMessage());
         } catch (RuntimeException e) {
             weights.release();
             throw e;
