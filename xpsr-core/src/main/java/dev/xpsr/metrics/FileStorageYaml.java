@@ -204,6 +204,9 @@ final class FileStorageYaml {
     }
 
     private Object flowValue() throws IOException {
+        if (pos >= s.length()) { // "{key:" and nothing after it
+            throw error("the file ends where a value should follow");
+        }
         char c = s.charAt(pos);
         if (c == '[') {
             return flowSequence();
