@@ -30,7 +30,11 @@ import java.util.function.Function;
 public final class FuzzedHttpServer {
     private static final Set<Integer> PORTS = ConcurrentHashMap.newKeySet();
 
-    static {
+    /**
+     * Allows connections to these servers only. Called at every execution: in fuzzing mode Jazzer drops a policy
+     * set once when the class loads, and reports the harness's own connections.
+     */
+    public static void allowOnlyTheseServers() {
         BugDetectors.allowNetworkConnections((host, port) -> PORTS.contains(port)
                 && (host.equals("127.0.0.1") || host.equals("localhost")));
     }
@@ -91,6 +95,7 @@ public final class FuzzedHttpServer {
 
     /** What the next requests get. */
     public void answer(Function<Request, Answer> answer) {
+        allowOnlyTheseServers();
         this.answer = answer;
     }
 
