@@ -98,8 +98,8 @@ public final class UpscaleCommand implements Callable<Integer> {
             return 2;
         }
         try (upscaler) {
-            out.printf("%s ready in %.1f s (%s)%n", chosen.id(), (System.nanoTime() - t0) / 1e9,
-                    upscaler.placement());
+            out.printf("%s ready in %.1f s (%s%s)%n", chosen.id(), (System.nanoTime() - t0) / 1e9,
+                    upscaler.placement(), upscaler.controlNetLayout().map(l -> "; " + l.describe()).orElse(""));
             BatchUpscaler batch = new BatchUpscaler(upscaler, b -> prompts.apply(b.from(options)),
                     ImageFiles.ReadOptions.DEFAULTS.withMaxPixels(maxPixels));
             List<BatchUpscaler.Outcome> outcomes;

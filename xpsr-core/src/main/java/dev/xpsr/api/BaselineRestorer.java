@@ -28,7 +28,7 @@ final class BaselineRestorer implements Restorer {
         progress.stage(Progress.Stage.RESTORE, 0, 1);
         RgbImage out = scaled.upscale(request.image());
         progress.stage(Progress.Stage.RESTORE, 1, 1);
-        return new UpscaleResult(out, method, Optional.empty(), Optional.empty(), placement(),
+        return new UpscaleResult(out, method, Optional.empty(), Optional.empty(), Optional.empty(), placement(),
                 (System.nanoTime() - start) / 1e9);
     }
 

@@ -1,6 +1,7 @@
 package dev.xpsr.api;
 
 import dev.xpsr.io.RgbImage;
+import dev.xpsr.model.XpsrControlNetLayout;
 import dev.xpsr.pipeline.Prompts;
 import dev.xpsr.pipeline.XpsrModels;
 import dev.xpsr.pipeline.XpsrPipeline;
@@ -31,8 +32,8 @@ final class XpsrRestorer implements Restorer {
         long start = System.nanoTime();
         ResolvedPrompts prompts = prompts(request);
         RgbImage out = pipeline.upscale(request.image(), prompts.prompts(), request.options(), progress).image();
-        return new UpscaleResult(out, Method.XPSR, Optional.of(prompts), Optional.of(request.options()), placement(),
-                (System.nanoTime() - start) / 1e9);
+        return new UpscaleResult(out, Method.XPSR, Optional.of(prompts), Optional.of(request.options()),
+                controlNetLayout(), placement(), (System.nanoTime() - start) / 1e9);
     }
 
     /** The request's own prompts, else the caption and the low-level description from the sources. */
@@ -62,6 +63,11 @@ final class XpsrRestorer implements Restorer {
     @Override
     public String placement() {
         return models.placement().label();
+    }
+
+    @Override
+    public Optional<XpsrControlNetLayout> controlNetLayout() {
+        return Optional.of(models.controlNetLayout());
     }
 
     @Override

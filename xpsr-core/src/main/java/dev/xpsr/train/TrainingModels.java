@@ -5,10 +5,10 @@ import dev.xpsr.model.ClipTextModel;
 import dev.xpsr.model.ClipTokenizer;
 import dev.xpsr.model.Pretrained;
 import dev.xpsr.model.UNet2DConditionModel;
+import dev.xpsr.model.XpsrControlNetLayout;
 import dev.xpsr.model.XpsrControlNetModel;
 import dev.xpsr.model.XpsrInitialization;
 import dev.xpsr.model.XpsrUNet2DConditionModel;
-import dev.xpsr.nn.FusionMode;
 import dev.xpsr.nn.Module;
 import dev.xpsr.pipeline.XpsrModels;
 import dev.xpsr.scheduler.DDPMScheduler;
@@ -88,7 +88,7 @@ public final class TrainingModels {
         } else {
             UNet2DConditionModel base = Pretrained.unet(sd.resolve("unet"), null);
             var g = Torch.generator(Seeds.derive(config.seed(), 0));
-            controlNet = XpsrInitialization.controlNetFromUnet(base, FusionMode.PARALLEL, g);
+            controlNet = XpsrInitialization.controlNetFromUnet(base, XpsrControlNetLayout.XPSR, g);
             unet = XpsrInitialization.unetFromSd(base, g);
         }
         Placement.Precision frozen = switch (config.mixedPrecision()) {

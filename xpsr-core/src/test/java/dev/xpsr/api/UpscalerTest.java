@@ -6,6 +6,7 @@ import dev.xpsr.baseline.UpscalerJsModels;
 import dev.xpsr.io.ImageFiles;
 import dev.xpsr.io.RgbImage;
 import dev.xpsr.model.Pretrained;
+import dev.xpsr.model.XpsrControlNetLayout;
 import dev.xpsr.model.XpsrUNet2DConditionModel;
 import dev.xpsr.pipeline.PilResize;
 import dev.xpsr.pipeline.XpsrModels;
@@ -220,8 +221,9 @@ class UpscalerTest {
             UpscaleResult r = upscaler.upscale(request(2).toBuilder().lowlevelPrompt("slightly blurry").build());
             assertThat(r.method()).isEqualTo(Method.XPSR);
             assertThat(r.textChunks()).containsEntry("xpsr:method", "xpsr").containsEntry("xpsr:seed", "102")
-                    .containsEntry("xpsr:lowlevel_prompt", "slightly blurry")
+                    .containsEntry("xpsr:lowlevel_prompt", "slightly blurry").containsEntry("xpsr:fusion", "parallel")
                     .containsKeys("xpsr:prompt", "xpsr:settings", "xpsr:prompt_source", "xpsr:placement");
+            assertThat(upscaler.controlNetLayout()).contains(XpsrControlNetLayout.XPSR);
             assertThat(r.textChunks().get("xpsr:prompt")).startsWith("fruit 2 ");
             assertThat(r.textChunks().get("xpsr:settings")).contains("steps=2", "sampler=ddpm");
         }
@@ -261,7 +263,8 @@ class UpscalerTest {
         try (Upscaler pil = Upscaler.builder(Method.BICUBIC_PIL).build()) {
             UpscaleResult r = pil.upscale(UpscaleRequest.builder(lr).upscale(3).build());
             assertThat(r.image().toHwcBytes()).isEqualTo(new PilBicubicUpscaler(3).upscale(lr).toHwcBytes());
-            assertThat(r.textChunks()).containsEntry("xpsr:method", "bicubic-pil").doesNotContainKey("xpsr:seed");
+            assertThat(r.textChunks()).containsEntry("xpsr:method", "bicubic-pil").doesNotContainKey("xpsr:seed")
+                    .doesNotContainKey("xpsr:fusion");
         }
         Path json = BundledData.models().resolve("upscalerjs-esrgan-slim/x4/model.json");
         try (Upscaler rdn = Upscaler.builder(Method.RDN_SLIM).build();
@@ -294,7 +297,7 @@ class UpscalerTest {
                     XpsrUNet2DConditionModel unet = Pretrained.xpsrUnet(x.resolve("unet"), null);
                     unets.add(unet);
                     return unet;
-                }, r.schedulerConfig());
+                }, r.schedulerConfig(), r.controlNetLayout());
     }
 
     private static void awaitQuietly(CountDownLatch latch) {

@@ -2,7 +2,6 @@ package dev.xpsr.model;
 
 import dev.xpsr.golden.Golden;
 import dev.xpsr.golden.GoldenFixture;
-import dev.xpsr.nn.FusionMode;
 import dev.xpsr.torch.Torch;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Test;
@@ -18,7 +17,7 @@ class XpsrInitializationTest {
     void controlNetCopiesTheUnetEncoderAndFusionStacksExceptMismatchedShapes() throws Exception {
         try (GoldenFixture f = GoldenFixture.open("unet_tiny")) {
             UNet2DConditionModel sd = Golden.loadWeights(f, new UNet2DConditionModel(Golden.config(f)));
-            XpsrControlNetModel net = XpsrInitialization.controlNetFromUnet(sd, FusionMode.PARALLEL, Torch.generator(1));
+            XpsrControlNetModel net = XpsrInitialization.controlNetFromUnet(sd, XpsrControlNetLayout.XPSR, Torch.generator(1));
             Map<String, Tensor> source = sd.stateDict();
             int copied = 0;
             int fresh = 0;
