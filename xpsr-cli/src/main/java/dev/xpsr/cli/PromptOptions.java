@@ -66,6 +66,24 @@ final class PromptOptions {
             description = "Negative high-level prompt (default: \"${DEFAULT-VALUE}\").")
     String negativePrompt;
 
+    @Option(names = "--lowlevel-negative-prompt", defaultValue = XpsrPrompts.LOWLEVEL_NEGATIVE_PROMPT,
+            description = "Negative low-level prompt (default: \"${DEFAULT-VALUE}\", hard-coded in XPSR's pipeline).")
+    String lowlevelNegativePrompt;
+
+    @Option(names = "--no-negative-prompts",
+            description = "Empty unconditional texts for both prompts, as diffusers without a negative prompt.")
+    boolean noNegativePrompts;
+
+    @Option(names = "--no-highlevel",
+            description = "An empty caption (the added prompt stays): the paper's ablation without the high-level "
+                    + "prompt. No caption source is asked.")
+    boolean noHighlevel;
+
+    @Option(names = "--no-lowlevel",
+            description = "No low-level context for the networks (the official models' path without one: the "
+                    + "ControlNet skips its fusion branch): the paper's ablation without the low-level prompt.")
+    boolean noLowlevel;
+
     /** The high-level sources, in order. */
     PromptSource highlevel() {
         List<PromptSource> high = new ArrayList<>();
@@ -101,8 +119,10 @@ final class PromptOptions {
         return new PromptChain(low);
     }
 
-    /** The fixed texts around the two prompts. */
+    /** The fixed texts around the two prompts and the prompt switches. */
     UpscaleRequest.Builder apply(UpscaleRequest.Builder b) {
-        return b.addedPrompt(addedPrompt).negativePrompt(negativePrompt);
+        return b.addedPrompt(addedPrompt).negativePrompt(negativePrompt).lowlevelNegativePrompt(lowlevelNegativePrompt)
+                .useNegativePrompts(!noNegativePrompts).useHighlevelPrompt(!noHighlevel)
+                .useLowlevelPrompt(!noLowlevel);
     }
 }

@@ -85,6 +85,35 @@ class UpscaleCommandTest {
     }
 
     @Test
+    void theAblationSwitchesReachTheRequestAndThePngRecordsThemWithTheFusionMode() throws Exception {
+        Path out = tmp.resolve("switches");
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream original = System.out;
+        System.setOut(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            assertThat(upscale(out, 7, "--prompt", "a cat", "--no-highlevel", "--no-lowlevel",
+                    "--lowlevel-negative-prompt", "sharp")).isZero();
+        } finally {
+            System.setOut(original);
+        }
+        Map<String, String> text = ImageFiles.readPngText(out.resolve("chelsea.png"));
+        assertThat(text.get("xpsr:prompt")).isEqualTo(" clean, high-resolution, 8k, high quality, clear text.");
+        assertThat(text.get("xpsr:lowlevel_prompt")).isEmpty();
+        assertThat(text.get("xpsr:lowlevel_negative_prompt")).isEqualTo("sharp");
+        assertThat(text.get("xpsr:fusion")).isEqualTo("parallel");
+        assertThat(text.get("xpsr:settings")).contains("highlevelPrompt=off, lowlevelPrompt=off, negativePrompts=on");
+        assertThat(captured.toString(java.nio.charset.StandardCharsets.UTF_8))
+                .contains("fusion parallel, pixel and latent DFC heads");
+
+        Path noNegatives = tmp.resolve("no-negatives");
+        assertThat(upscale(noNegatives, 7, "--prompt", "a cat", "--no-negative-prompts")).isZero();
+        Map<String, String> plain = ImageFiles.readPngText(noNegatives.resolve("chelsea.png"));
+        assertThat(plain.get("xpsr:negative_prompt")).isEmpty();
+        assertThat(plain.get("xpsr:lowlevel_negative_prompt")).isEmpty();
+        assertThat(plain.get("xpsr:settings")).contains("negativePrompts=off");
+    }
+
+    @Test
     void aBadFileIsReportedAndTheBatchGoesOn() throws Exception {
         Path dir = Files.createDirectories(tmp.resolve("mixed"));
         Files.copy(input, dir.resolve("good.png"));
