@@ -26,9 +26,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-/** {@code xpsr upscale}: ×4 restoration of image files with XPSR or a baseline method, through {@link Upscaler}. */
+/**
+ * {@code xpsr upscale}: restoration of image files (×4 by default, any integer scale or an explicit size) with XPSR
+ * or a baseline method, through {@link Upscaler}.
+ */
 @Command(name = "upscale", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Restore degraded photos x4 with XPSR (Stable Diffusion 1.5 + XPSR ControlNet) or a baseline.",
+        description = "Restore degraded photos (x4, or --scale / --size) with XPSR (Stable Diffusion 1.5 + XPSR "
+                + "ControlNet) or a baseline.",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:every image was written (or skipped as existing)", "1:at least one image failed",
                 "2:invalid options, or a method whose files are missing or cannot be loaded"})

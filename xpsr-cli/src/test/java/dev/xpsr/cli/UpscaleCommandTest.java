@@ -92,25 +92,39 @@ class UpscaleCommandTest {
         System.setOut(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
         try {
             assertThat(upscale(out, 7, "--prompt", "a cat", "--no-highlevel", "--no-lowlevel",
-                    "--lowlevel-negative-prompt", "sharp")).isZero();
+                    "--no-negative-prompts")).isZero();
         } finally {
             System.setOut(original);
         }
         Map<String, String> text = ImageFiles.readPngText(out.resolve("chelsea.png"));
         assertThat(text.get("xpsr:prompt")).isEqualTo(" clean, high-resolution, 8k, high quality, clear text.");
         assertThat(text.get("xpsr:lowlevel_prompt")).isEmpty();
-        assertThat(text.get("xpsr:lowlevel_negative_prompt")).isEqualTo("sharp");
+        assertThat(text.get("xpsr:negative_prompt")).isEmpty();
+        assertThat(text.get("xpsr:lowlevel_negative_prompt")).isEmpty();
         assertThat(text.get("xpsr:fusion")).isEqualTo("parallel");
-        assertThat(text.get("xpsr:settings")).contains("highlevelPrompt=off, lowlevelPrompt=off, negativePrompts=on");
+        assertThat(text.get("xpsr:settings")).contains("highlevelPrompt=off, lowlevelPrompt=off, negativePrompts=off");
         assertThat(captured.toString(java.nio.charset.StandardCharsets.UTF_8))
                 .contains("fusion parallel, pixel and latent DFC heads");
+    }
 
-        Path noNegatives = tmp.resolve("no-negatives");
-        assertThat(upscale(noNegatives, 7, "--prompt", "a cat", "--no-negative-prompts")).isZero();
-        Map<String, String> plain = ImageFiles.readPngText(noNegatives.resolve("chelsea.png"));
-        assertThat(plain.get("xpsr:negative_prompt")).isEmpty();
-        assertThat(plain.get("xpsr:lowlevel_negative_prompt")).isEmpty();
-        assertThat(plain.get("xpsr:settings")).contains("negativePrompts=off");
+    @Test
+    void scaleAndSizeSetTheOutputDimensions() throws Exception {
+        Path same = tmp.resolve("scale-1");
+        assertThat(upscale(same, 7, "--prompt", "a cat", "--scale", "1", "--lowlevel-negative-prompt", "sharp"))
+                .isZero();
+        RgbImage restored = ImageFiles.read(same.resolve("chelsea.png"));
+        assertThat(restored.width()).isEqualTo(48);
+        assertThat(restored.height()).isEqualTo(36);
+        assertThat(ImageFiles.readPngText(same.resolve("chelsea.png")).get("xpsr:lowlevel_negative_prompt"))
+                .isEqualTo("sharp");
+        Path sized = tmp.resolve("size");
+        assertThat(upscale(sized, 7, "--prompt", "a cat", "--size", "100x70")).isZero();
+        RgbImage exact = ImageFiles.read(sized.resolve("chelsea.png"));
+        assertThat(exact.width()).isEqualTo(100);
+        assertThat(exact.height()).isEqualTo(70);
+        assertThat(ImageFiles.readPngText(sized.resolve("chelsea.png")).get("xpsr:settings"))
+                .contains("outputSize=100x70");
+        assertThat(upscale(tmp.resolve("bad-size"), 7, "--size", "100")).isEqualTo(2);
     }
 
     @Test

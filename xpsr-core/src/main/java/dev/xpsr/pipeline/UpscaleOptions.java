@@ -9,7 +9,7 @@ import java.util.Objects;
  * The settings of one restoration, immutable, built by {@link #builder()} (or changed through {@link #toBuilder()})
  * with XPSR's inference defaults ({@code configs/xpsr_test.yaml} and {@code test.py}): 20 DDPM steps, guidance 4.5
  * (the paper's 5.5 is an option), conditioning scale 1, start from the noised LR latent re-noised at level 800,
- * AdaIN colour fix, process size 512, ×4, latent tiles of 320 with overlap 8 above that size, and the VAE tiled as
+ * AdaIN colour fix, process size 512, ×4 (or an explicit output size), latent tiles of 320 with overlap 8 above that size, and the VAE tiled as
  * {@code test.py} installs it (encoder tiles of 1024 pixels, decoder tiles of 224 latent pixels, GroupNorm
  * statistics shared across tiles), and both prompts and both negative prompts in use. {@link Settings#options}
  * checks every value and names the field and its allowed range when one is out of it.
@@ -36,6 +36,7 @@ public final class UpscaleOptions {
     private final Sampler sampler;
     private final ColorFixMode colorFix;
     private final int upscale;
+    private final OutputSize outputSize;
     private final int processSize;
     private final int latentTileSize;
     private final int latentTileOverlap;
@@ -65,6 +66,7 @@ public final class UpscaleOptions {
         this.sampler = Objects.requireNonNull(s.sampler, "sampler");
         this.colorFix = Objects.requireNonNull(s.colorFix, "colorFix");
         this.upscale = s.upscale;
+        this.outputSize = s.outputSize;
         this.processSize = s.processSize;
         this.latentTileSize = s.latentTileSize;
         this.latentTileOverlap = s.latentTileOverlap;
@@ -127,9 +129,14 @@ public final class UpscaleOptions {
         return colorFix;
     }
 
-    /** Scale factor. */
+    /** Scale factor ({@code test.py}'s integer {@code upscale}; 1 restores at the input's size). */
     public int upscale() {
         return upscale;
+    }
+
+    /** An explicit output size that takes the place of {@link #upscale()}·(w, h), or null. */
+    public OutputSize outputSize() {
+        return outputSize;
     }
 
     /** The shorter side is raised to this before diffusion. */
@@ -176,11 +183,11 @@ public final class UpscaleOptions {
     @Override
     public String toString() {
         return String.format(Locale.ROOT, "steps=%d, guidance=%s, conditioningScale=%s, addedNoiseLevel=%d, "
-                        + "startFromNoise=%s, sampler=%s, colorFix=%s, upscale=%d, processSize=%d, "
+                        + "startFromNoise=%s, sampler=%s, colorFix=%s, upscale=%d, outputSize=%s, processSize=%d, "
                         + "latentTileSize=%d, latentTileOverlap=%d, seed=%d, vaeTiles=%s, highlevelPrompt=%s, "
                         + "lowlevelPrompt=%s, negativePrompts=%s", steps, guidance, conditioningScale,
                 addedNoiseLevel, startFromNoise, sampler.id(), colorFix.name().toLowerCase(Locale.ROOT), upscale,
-                processSize, latentTileSize, latentTileOverlap, seed,
+                outputSize == null ? "none" : outputSize, processSize, latentTileSize, latentTileOverlap, seed,
                 vaeTiles, onOff(highlevelPrompt), onOff(lowlevelPrompt), onOff(negativePrompts));
     }
 
@@ -217,6 +224,7 @@ public final class UpscaleOptions {
         private Sampler sampler = Sampler.DDPM;
         private ColorFixMode colorFix = ColorFixMode.ADAIN;
         private int upscale = 4;
+        private OutputSize outputSize;
         private int processSize = 512;
         private int latentTileSize = 320;
         private int latentTileOverlap = 8;
@@ -238,6 +246,7 @@ public final class UpscaleOptions {
             sampler = o.sampler;
             colorFix = o.colorFix;
             upscale = o.upscale;
+            outputSize = o.outputSize;
             processSize = o.processSize;
             latentTileSize = o.latentTileSize;
             latentTileOverlap = o.latentTileOverlap;
@@ -286,6 +295,12 @@ public final class UpscaleOptions {
 
         public B upscale(int v) {
             upscale = v;
+            return self();
+        }
+
+        /** The output size in place of {@code upscale}·(w, h); null (the default) to scale. */
+        public B outputSize(OutputSize v) {
+            outputSize = v;
             return self();
         }
 

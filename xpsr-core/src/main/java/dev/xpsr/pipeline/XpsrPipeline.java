@@ -21,7 +21,8 @@ import java.util.function.Consumer;
 /**
  * XPSR inference ({@code test.py} + {@code pipelines/pipeline_xpsr.py}), one image at a time:
  * <ol>
- *   <li>preprocess the LR image ({@link Preprocess}: ×4 PIL bicubic, shorter side to 512, sides to multiples of 8);</li>
+ *   <li>preprocess the LR image ({@link Preprocess}: ×4 (or the options' scale or size) PIL bicubic, shorter side
+ *       to 512, sides to multiples of 8);</li>
  *   <li>encode the four prompts with CLIP; the guidance batch is [unconditional, conditional] (the conditional
  *       prompts alone when the guidance scale is 1 or less; no low-level context when that prompt is switched
  *       off, see {@link UpscaleOptions});</li>
@@ -29,7 +30,8 @@ import java.util.function.Consumer;
  *       timestep, then noised again at {@code added_noise_level} (or pure noise);</li>
  *   <li>for each timestep: ControlNet and UNet on the 2-batch in one forward (tiled with Gaussian weights when the
  *       latent is large), classifier-free guidance, scheduler step;</li>
- *   <li>(tiled) decode, post-process to 8 bit, colour fix against the control image, resize to 4·(w, h).</li>
+ *   <li>(tiled) decode, post-process to 8 bit, colour fix against the control image, resize to 4·(w, h) (or the
+ *       options' scale or size).</li>
  * </ol>
  * Every random draw comes from one {@link NoiseSource} in the order {@link GeneratorNoise} documents. Each stage
  * holds a {@link XpsrModels#use lease} on its networks only while it runs, so that sequentially resident models
@@ -112,7 +114,7 @@ public final class XpsrPipeline {
     /** Restores {@code lr} drawing every random tensor from {@code noise}; the options' prompt switches apply. */
     public Result upscale(RgbImage lr, Prompts prompts, UpscaleOptions options, NoiseSource noise,
                           Observer observer) {
-        Preprocess preprocess = new Preprocess(options.upscale(), options.processSize());
+        Preprocess preprocess = new Preprocess(options.upscale(), options.processSize(), options.outputSize());
         Preprocess.Prepared prepared = preprocess.prepare(lr);
         RgbImage generated;
         try (AutoCloseable mode = Torch.inferenceMode(); PointerScope scope = new PointerScope()) {

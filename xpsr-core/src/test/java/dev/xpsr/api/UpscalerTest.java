@@ -8,6 +8,7 @@ import dev.xpsr.io.RgbImage;
 import dev.xpsr.model.Pretrained;
 import dev.xpsr.model.XpsrControlNetLayout;
 import dev.xpsr.model.XpsrUNet2DConditionModel;
+import dev.xpsr.pipeline.OutputSize;
 import dev.xpsr.pipeline.PilResize;
 import dev.xpsr.pipeline.Prompts;
 import dev.xpsr.pipeline.XpsrModels;
@@ -306,6 +307,8 @@ class UpscalerTest {
             assertThat(r.image().toHwcBytes()).isEqualTo(new PilBicubicUpscaler(3).upscale(lr).toHwcBytes());
             assertThat(r.textChunks()).containsEntry("xpsr:method", "bicubic-pil").doesNotContainKey("xpsr:seed")
                     .doesNotContainKey("xpsr:fusion");
+            assertThatThrownBy(() -> pil.upscale(UpscaleRequest.builder(lr).outputSize(new OutputSize(50, 40))
+                    .build())).hasMessageContaining("outputSize is an XPSR setting; bicubic-pil scales by an integer");
         }
         Path json = BundledData.models().resolve("upscalerjs-esrgan-slim/x4/model.json");
         try (Upscaler rdn = Upscaler.builder(Method.RDN_SLIM).build();
