@@ -1,5 +1,6 @@
 package dev.xpsr.train;
 
+import dev.xpsr.degrade.TrainingSetLayout;
 import dev.xpsr.degrade.TrainingSetWriter;
 import dev.xpsr.io.ImageFileException;
 import dev.xpsr.io.ImageFiles;
@@ -13,12 +14,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -35,8 +33,6 @@ import java.util.stream.Stream;
  * the caller and skipped.
  */
 public final class PairedDataset {
-    private static final Pattern DATASET = Pattern.compile("dataset_(\\d+)");
-
     /** One HR/LR pair on disk: its set folder and its path relative to {@code HR/}. */
     public record Pair(Path set, String relative, Path hr, Path lr) {
         /** The pair's id for messages: {@code dataset_3/sub/photo.png}. */
@@ -58,7 +54,7 @@ public final class PairedDataset {
         if (!Files.isDirectory(root)) {
             throw new IOException("training data folder " + root + " does not exist");
         }
-        List<Path> sets = sets(root);
+        List<Path> sets = TrainingSetLayout.sets(root);
         if (sets.isEmpty()) {
             throw new IOException("training data folder " + root + " has neither HR/ and LR/ nor dataset_<k>/ folders "
                     + "(run 'xpsr degrade' to make them)");
@@ -158,25 +154,6 @@ public final class PairedDataset {
         int dot = rel.lastIndexOf('.');
         Path file = p.set().resolve(kind.folder()).resolve((dot > 0 ? rel.substring(0, dot) : rel) + ".txt");
         return PromptStore.readFile(file).orElse(null);
-    }
-
-    private static List<Path> sets(Path root) throws IOException {
-        List<Path> sets = new ArrayList<>();
-        if (Files.isDirectory(root.resolve("HR"))) {
-            sets.add(root);
-        }
-        try (Stream<Path> s = Files.list(root)) {
-            s.filter(Files::isDirectory).filter(d -> DATASET.matcher(d.getFileName().toString()).matches()
-                            && Files.isDirectory(d.resolve("HR")))
-                    .sorted(Comparator.comparingLong(PairedDataset::datasetNumber))
-                    .forEach(sets::add);
-        }
-        return sets;
-    }
-
-    private static long datasetNumber(Path d) {
-        Matcher m = DATASET.matcher(d.getFileName().toString());
-        return m.matches() ? Long.parseLong(m.group(1)) : -1;
     }
 
     /** Image files under {@code dir}, sorted by path, hidden ones left out. */
