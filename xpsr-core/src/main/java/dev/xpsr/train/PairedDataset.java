@@ -30,7 +30,10 @@ import java.util.stream.Stream;
  * with probability {@code original_image_ratio} the HR replaces the control image (and, when the prompts are
  * not dropped, the low-level prompt becomes the {@code _GT} one). A missing prompt file reads as "" (the reference
  * would stop). A pair whose images cannot be read, differ in size or are smaller than the crop is reported by
- * the caller and skipped.
+ * the caller and skipped. The ablation switches ({@link TrainingSwitches}) come after these draws, so XPSR's
+ * own samples are the same with them off: an empty low-level text ({@code lowlevel_prompt_source}), and with
+ * probability {@code negative_sample_ratio} a negative sample (the LR as control and as diffusion target, the
+ * negative prompts as texts).
  */
 public final class PairedDataset {
     /** One HR/LR pair on disk: its set folder and its path relative to {@code HR/}. */
@@ -142,10 +145,20 @@ public final class PairedDataset {
         if (config.highlevelPrompt().equals(TrainConfig.EMPTY)) {
             high = "";
         }
+        TrainingSwitches switches = config.switches();
+        if (!switches.lowlevelPromptSource().equals(TrainConfig.CAPTION)) {
+            low = "";
+        }
+        boolean negative = switches.negativeSampleRatio() > 0 && rng.nextDouble() < switches.negativeSampleRatio();
+        if (negative) {
+            high = switches.negativePrompt();
+            low = switches.lowlevelNegativePrompt();
+        }
         var hrTensor = ImageTensors.toTensor(hr);
         var pixelValues = Torch.add(Torch.mul(hrTensor, 2.0), -1.0);
-        var control = original ? hrTensor : ImageTensors.toTensor(lr);
-        return new TrainingSample(p.id(), pixelValues, control, high == null ? "" : high, low == null ? "" : low);
+        var control = original && !negative ? hrTensor : ImageTensors.toTensor(lr);
+        return new TrainingSample(p.id(), pixelValues, control, high == null ? "" : high, low == null ? "" : low,
+                negative);
     }
 
     /** The prompt of {@code kind} for the pair, or null when its file does not exist. */

@@ -125,7 +125,7 @@ public final class Trainer {
         TrainingLog log = new TrainingLog(config.outputDir(), start.step());
         LossScaler scaler = config.mixedPrecision().equals("fp16")
                 ? new LossScaler(start.lossScale(), start.cleanSteps()) : null;
-        TrainingStep forward = new TrainingStep(models, config.dfcWeight());
+        TrainingStep forward = new TrainingStep(models, config.switches());
         List<Double> seconds = new ArrayList<>();
         Path checkpoint = null;
         long step = start.step();

@@ -72,8 +72,9 @@ public final class TrainingModels {
 
     /**
      * Loads the networks a run starts from: SD-1.5's text encoder, VAE and scheduler, and XPSR's ControlNet and
-     * UNet from {@code xpsr} (a checkpoint), or, when it is null, initialised from SD-1.5's UNet as
-     * {@code ControlNetModel.from_unet} and the UNet's fresh pixel attentions.
+     * UNet from {@code xpsr} (a checkpoint, whose ControlNet must have the layout the switches ask for), or, when
+     * it is null, initialised from SD-1.5's UNet as {@code ControlNetModel.from_unet} (in the switches' fusion mode
+     * and with only the DFC heads that are on) and the UNet's fresh pixel attentions.
      */
     public static TrainingModels load(TrainConfig config, Path xpsr) throws IOException {
         Path sd = config.pretrainedModel();
@@ -82,13 +83,15 @@ public final class TrainingModels {
                 ? ClipTokenizer.fromFolder(tokenizerDir) : ClipTokenizer.bundled();
         XpsrControlNetModel controlNet;
         XpsrUNet2DConditionModel unet;
+        XpsrControlNetLayout layout = config.switches().layout();
         if (xpsr != null) {
             controlNet = Pretrained.xpsrControlNet(xpsr.resolve("controlnet"), null);
+            checkLayout(controlNet.layout(), layout, xpsr);
             unet = Pretrained.xpsrUnet(xpsr.resolve("unet"), null);
         } else {
             UNet2DConditionModel base = Pretrained.unet(sd.resolve("unet"), null);
             var g = Torch.generator(Seeds.derive(config.seed(), 0));
-            controlNet = XpsrInitialization.controlNetFromUnet(base, XpsrControlNetLayout.XPSR, g);
+            controlNet = XpsrInitialization.controlNetFromUnet(base, layout, g);
             unet = XpsrInitialization.unetFromSd(base, g);
         }
         Placement.Precision frozen = switch (config.mixedPrecision()) {
@@ -100,6 +103,15 @@ public final class TrainingModels {
                 Pretrained.vae(sd.resolve("vae"), null), controlNet, unet,
                 SchedulerConfig.read(sd.resolve("scheduler").resolve("scheduler_config.json")), config.placement(),
                 config.trainableModules(), frozen);
+    }
+
+    /** A run continues the ControlNet it starts from; switching its fusion mode or heads needs a fresh start. */
+    private static void checkLayout(XpsrControlNetLayout loaded, XpsrControlNetLayout wanted, Path xpsr) {
+        if (!loaded.equals(wanted)) {
+            throw new TrainConfigException("the ControlNet in " + xpsr.resolve("controlnet") + " has "
+                    + loaded.describe() + ", but the keys fusion, dfc_pixel and dfc_latent ask for " + wanted.describe()
+                    + "; set them to match the checkpoint, or leave out xpsr_model_path to start from SD-1.5");
+        }
     }
 
     /** The trainable parameters, keyed {@code controlnet.<key>} and {@code unet.<key>}, in a fixed order. */

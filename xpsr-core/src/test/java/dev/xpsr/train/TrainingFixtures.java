@@ -2,11 +2,19 @@ package dev.xpsr.train;
 
 import dev.xpsr.degrade.DegradationPreset;
 import dev.xpsr.degrade.TrainingPairMaker;
+import dev.xpsr.golden.Golden;
+import dev.xpsr.golden.GoldenFixture;
+import dev.xpsr.io.DType;
 import dev.xpsr.io.ImageFiles;
+import dev.xpsr.io.JsonConfig;
 import dev.xpsr.io.RgbImage;
+import dev.xpsr.model.Pretrained;
+import dev.xpsr.model.UNet2DConditionModel;
+import dev.xpsr.nn.Init;
 import dev.xpsr.prompt.PromptKind;
 import dev.xpsr.prompt.TestImages;
 import dev.xpsr.testing.TinyXpsrModels;
+import dev.xpsr.torch.Torch;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -46,6 +54,20 @@ final class TrainingFixtures {
             m.put("seed", 7);
             m.putAll(overrides);
             return TrainConfig.fromMap(m, root, "test config");
+        }
+    }
+
+    /**
+     * Writes a random SD UNet of the tiny configs into {@code sd15/unet/}, so a run can start without an XPSR
+     * checkpoint (ControlNet and UNet built from it); returns the UNet written.
+     */
+    static UNet2DConditionModel writeSdUnet(Path sd15, long seed) throws IOException {
+        try (GoldenFixture f = GoldenFixture.open("xpsr_pipeline_tiny")) {
+            JsonConfig unetConfig = Golden.config(f).object("unet");
+            UNet2DConditionModel sd = new UNet2DConditionModel(unetConfig);
+            Init.pytorchDefaults(sd, Torch.generator(seed));
+            Pretrained.save(sd, unetConfig, sd15.resolve("unet"), "diffusion_pytorch_model", null, DType.F32);
+            return sd;
         }
     }
 
