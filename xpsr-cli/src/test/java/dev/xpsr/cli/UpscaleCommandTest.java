@@ -128,6 +128,25 @@ class UpscaleCommandTest {
     }
 
     @Test
+    void theLowlevelPromptCanBeAskedFromTheCaptionServerBeforeTheAnalyser() {
+        UpscaleCommand command = parsed("--caption-server", "http://127.0.0.1:9", "--caption-model", "llava",
+                "--lowlevel-model", "q-instruct");
+        assertThat(command.prompts.lowlevel().describe())
+                .startsWith("server openai http://127.0.0.1:9 model q-instruct, then ").contains("analyser");
+        UpscaleCommand noServer = parsed("--lowlevel-model", "q");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> noServer.prompts.lowlevel())
+                .hasMessage("--lowlevel-model needs --caption-server");
+    }
+
+    /** The command with its options parsed as Main parses them, not run. */
+    private static UpscaleCommand parsed(String... options) {
+        UpscaleCommand command = new UpscaleCommand();
+        new picocli.CommandLine(command).setCaseInsensitiveEnumValuesAllowed(true)
+                .parseArgs(append(new String[] {input.toString(), "-o", "out"}, options));
+        return command;
+    }
+
+    @Test
     void aBadFileIsReportedAndTheBatchGoesOn() throws Exception {
         Path dir = Files.createDirectories(tmp.resolve("mixed"));
         Files.copy(input, dir.resolve("good.png"));
