@@ -45,7 +45,8 @@ public final class RandomXpsrModels {
                 XpsrInitialization.unetConfig(sdUnet)), seed + 3);
         SchedulerConfig scheduler = SchedulerConfig.fromJson(Sd15Configs.scheduler().node());
         if (residency == XpsrModels.Residency.SEQUENTIAL) {
-            return XpsrModels.sequential(ClipTokenizer.bundled(), te, vae, cn, unet, scheduler, XpsrControlNetLayout.XPSR);
+            return XpsrModels.sequential(ClipTokenizer.bundled(), te, vae, cn, unet, scheduler,
+                    XpsrControlNetLayout.XPSR);
         }
         return new XpsrModels(ClipTokenizer.bundled(), te.get(), vae.get(), cn.get(), unet.get(), scheduler);
     }

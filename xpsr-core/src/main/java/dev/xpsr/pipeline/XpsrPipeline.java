@@ -177,7 +177,8 @@ public final class XpsrPipeline {
      */
     public TextContext encodePrompts(Prompts p, UpscaleOptions options) {
         boolean guided = options.classifierFreeGuidance();
-        Tensor text = guided ? Torch.cat(0, encodeText(p.negative()), encodeText(p.positive())) : encodeText(p.positive());
+        Tensor text = guided ? Torch.cat(0, encodeText(p.negative()), encodeText(p.positive()))
+                : encodeText(p.positive());
         if (!options.usesLowlevelPrompt()) {
             return TextContext.of(text);
         }

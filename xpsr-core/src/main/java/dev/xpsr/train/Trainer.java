@@ -106,6 +106,7 @@ public final class Trainer {
         PairedDataset data = PairedDataset.scan(config.trainDataDir());
         Validator validator = config.validImagePath() == null ? null : new Validator(config);
         TrainingModels models = TrainingModels.load(config, resume ? latest : config.xpsrModel());
+        listener.onMessage("ControlNet: " + models.controlNet.layout().describe());
         AdamW optimizer = new AdamW(config.learningRate(), config.adamBeta1(), config.adamBeta2(),
                 config.adamEpsilon(), config.adamWeightDecay());
         if (resume) {

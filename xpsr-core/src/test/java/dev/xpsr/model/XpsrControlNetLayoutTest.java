@@ -91,7 +91,8 @@ class XpsrControlNetLayoutTest {
     @Test
     void highAndLowHoldTheSameStacksSoTheirWeightsFitEitherConfig() {
         Set<String> plain = Set.of("down_blocks.0.attentions.0.proj_in.weight");
-        assertThat(XpsrControlNetLayout.fusionsHeldBy(plain)).containsExactlyInAnyOrder(FusionMode.HIGH, FusionMode.LOW);
+        assertThat(XpsrControlNetLayout.fusionsHeldBy(plain))
+                .containsExactlyInAnyOrder(FusionMode.HIGH, FusionMode.LOW);
         assertThat(XpsrControlNetLayout.fusionsHeldBy(Set.of("mid_block.attentions_lowlevel.0.norm.weight")))
                 .containsExactly(FusionMode.SERIAL);
         assertThat(XpsrControlNetLayout.fusionsHeldBy(Set.of("mid_block.attentions_lowlevel.0.norm.weight",

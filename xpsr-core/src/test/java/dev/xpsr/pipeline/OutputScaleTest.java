@@ -3,6 +3,7 @@ package dev.xpsr.pipeline;
 import dev.xpsr.io.ImageFiles;
 import dev.xpsr.io.RgbImage;
 import dev.xpsr.testing.TinyXpsrModels;
+import dev.xpsr.util.BundledData;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,8 +18,7 @@ class OutputScaleTest {
     Path tmp;
 
     private static RgbImage photo(int width, int height) throws Exception {
-        RgbImage hr = ImageFiles.read(Path.of(System.getProperty("xpsr.data", "../fixtures/data"))
-                .resolve("images/hr/opencv_fruits.png"));
+        RgbImage hr = ImageFiles.read(BundledData.photos().resolve("opencv_fruits.png"));
         return PilResize.resize(hr.crop(40, 40, 400, 300), width, height);
     }
 

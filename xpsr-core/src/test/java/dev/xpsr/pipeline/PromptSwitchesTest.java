@@ -5,6 +5,7 @@ import dev.xpsr.io.RgbImage;
 import dev.xpsr.nn.TextContext;
 import dev.xpsr.testing.TinyXpsrModels;
 import dev.xpsr.torch.Torch;
+import dev.xpsr.util.BundledData;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -29,9 +30,8 @@ class PromptSwitchesTest {
     static void load() throws Exception {
         TinyXpsrModels.Folders f = TinyXpsrModels.write(tmp, 21);
         pipeline = new XpsrPipeline(XpsrModels.load(f.sd15(), f.xpsr(), null));
-        RgbImage hr = ImageFiles.read(Path.of(System.getProperty("xpsr.data", "../fixtures/data"))
-                .resolve("images/hr/opencv_fruits.png"));
-        photo = PilResize.resize(hr.crop(60, 40, 160, 128), 20, 16);
+        photo = PilResize.resize(ImageFiles.read(BundledData.photos().resolve("opencv_fruits.png"))
+                .crop(60, 40, 160, 128), 20, 16);
     }
 
     private static byte[] restore(Prompts prompts, UpscaleOptions options) {

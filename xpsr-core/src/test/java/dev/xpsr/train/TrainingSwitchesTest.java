@@ -159,7 +159,8 @@ class TrainingSwitchesTest {
         try (AutoCloseable g = Torch.noGrad()) {
             Map<String, Double> neg = step.forward(negative, Torch.generator(9)).values();
             Map<String, Double> pos = step.forward(positive, Torch.generator(9)).values();
-            assertThat(neg.get("dfc_rgb_0")).as("pixel DFC: same LR in, same HR target").isEqualTo(pos.get("dfc_rgb_0"));
+            assertThat(neg.get("dfc_rgb_0")).as("pixel DFC: same LR in, same HR target")
+                    .isEqualTo(pos.get("dfc_rgb_0"));
             assertThat(neg.get(LossTerms.MSE)).isNotEqualTo(pos.get(LossTerms.MSE));
         }
     }
