@@ -118,7 +118,7 @@ public final class AutoencoderKL extends Module {
             for (int i = 0; i < ch.length; i++) {
                 long inCh = i == 0 ? ch[0] : ch[i - 1];
                 down_blocks.add(new DownBlock2D(new BlockSpec(false, layers, inCh, ch[i], 0, 0, groups, 1e-6, 1, 0, 0,
-                        false, i < ch.length - 1, 0, FusionMode.HIGH, false)));
+                        false, false, i < ch.length - 1, 0, FusionMode.HIGH, false)));
             }
             int last = ch[ch.length - 1];
             this.mid_block = child("mid_block", new UNetMidBlock2D(last, groups, 1e-6));

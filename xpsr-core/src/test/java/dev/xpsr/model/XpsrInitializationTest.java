@@ -1,7 +1,11 @@
 package dev.xpsr.model;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.NullNode;
 import dev.xpsr.golden.Golden;
 import dev.xpsr.golden.GoldenFixture;
+import dev.xpsr.io.JsonConfig;
+import dev.xpsr.nn.TextContext;
 import dev.xpsr.torch.Torch;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Test;
@@ -65,5 +69,53 @@ class XpsrInitializationTest {
             assertThat(pixel).isPositive();
             assertThat(xpsr.size()).isEqualTo(sd.stateDict().size() + pixel);
         }
+    }
+
+    /**
+     * train.py derives XPSR's networks from the base UNet's config ({@code ControlNetModel.from_unet}, the XPSR UNet
+     * from the same config). From the SD-2.1-structured config of {@code sd21_xpsr_unet}, the derived configs carry
+     * what {@code from_unet} copies (linear projections, per-block heads, upcast, context width), build models that
+     * hold exactly the official weights, and reproduce the official outputs, which the head counts decide.
+     */
+    @Test
+    void networksDerivedFromAnSd21UnetConfigAreTheOfficialOnes() throws Exception {
+        try (GoldenFixture unetFixture = GoldenFixture.open("sd21_xpsr_unet");
+             GoldenFixture cnFixture = GoldenFixture.open("sd21_xpsr_controlnet");
+             AutoCloseable mode = Torch.inferenceMode()) {
+            UNetConfig sd = UNetConfig.from(Golden.config(unetFixture), true);
+            JsonConfig derived = XpsrInitialization.controlNetConfig(sd, XpsrControlNetLayout.XPSR);
+            JsonNode copies = cnFixture.json("extra").required("xpsr_accepts_sd21_options")
+                    .required("from_unet_copies");
+            for (Map.Entry<String, JsonNode> e : copies.properties()) {
+                JsonNode value = derived.node().get(e.getKey());
+                assertThat(value == null ? NullNode.getInstance() : value).as(e.getKey()).isEqualTo(e.getValue());
+            }
+            // from_unet's own argument (train.py leaves its default); the tiny fixture chose other widths
+            derived.node().set("conditioning_embedding_out_channels",
+                    Golden.config(cnFixture).node().get("conditioning_embedding_out_channels"));
+            XpsrControlNetModel controlNet = Golden.loadWeights(cnFixture, new XpsrControlNetModel(derived));
+            XpsrUNet2DConditionModel unet = Golden.loadWeights(unetFixture,
+                    new XpsrUNet2DConditionModel(XpsrInitialization.unetConfig(sd)));
+
+            TextContext texts = new TextContext(cnFixture.tensor("input.encoder_hidden_states"),
+                    cnFixture.tensor("input.lowlevel_encoder_hidden_states"));
+            double scale = cnFixture.json("extra").required("conditioning_scale").asDouble();
+            XpsrControlNetModel.Result r = controlNet.forward(cnFixture.tensor("input.sample"), timestep(cnFixture),
+                    texts, cnFixture.tensor("input.controlnet_cond"), scale);
+            Golden.assertClose("ControlNet mid residual", r.residuals().mid(),
+                    cnFixture.tensor("output.mid_block_res_sample"), 1e-4);
+            Tensor sample = unet.forward(unetFixture.tensor("input.sample"), timestep(unetFixture),
+                    new TextContext(unetFixture.tensor("input.encoder_hidden_states"),
+                            unetFixture.tensor("input.lowlevel_encoder_hidden_states")),
+                    unetFixture.tensorList("input.down_block_additional_residuals"),
+                    unetFixture.tensor("input.mid_block_additional_residual"));
+            Golden.assertClose("UNet sample", sample, unetFixture.tensor("output.sample"), 1e-4);
+        }
+    }
+
+    /** {@code input.timestep}, 0-d where the reference passed a 0-d tensor. */
+    private static Tensor timestep(GoldenFixture f) {
+        Tensor t = f.tensor("input.timestep");
+        return f.json("extra").required("timestep_is_0d").asBoolean() ? t.reshape() : t;
     }
 }
