@@ -26,7 +26,7 @@ class TrainingModelsTest {
     void controlNetAndPixelAttentionsTrainTheRestIsFrozenAndTheControlNetStartsFromTheSdUnet() throws Exception {
         NativeStartup.ensureStarted(1);
         TinyXpsrModels.Folders folders = TinyXpsrModels.write(tmp, 11);
-        UNet2DConditionModel sd = TrainingFixtures.writeSdUnet(folders.sd15(), 12);
+        UNet2DConditionModel sd = TrainingFixtures.writeSdUnet(folders, 12);
         TrainConfig config = TrainConfig.fromMap(Map.of("pretrained_model_name_or_path", folders.sd15().toString(),
                 "train_data_dir", "d", "output_dir", "o", "max_train_steps", 1), tmp, "test");
 

@@ -23,27 +23,35 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * The training switches of the ablations on the tiny XPSR built from SD-1.5: which networks are built, which loss
- * terms exist and with which λ, where gradients flow, and what a negative sample trains.
+ * The training switches of the ablations on the tiny XPSR built from SD-1.5 (and from SD-2.x): which networks are
+ * built, which loss terms exist and with which λ, where gradients flow, and what a negative sample trains.
  */
 @ExtendWith(RestoresThreadCount.class)
 class TrainingSwitchesTest {
     @TempDir
     static Path tmp;
     static TrainingFixtures.Setup setup;
+    static TrainingFixtures.Setup sd2;
 
     @BeforeAll
     static void setUp() throws Exception {
         NativeStartup.ensureStarted(1);
         setup = TrainingFixtures.create(tmp.resolve("fixture"));
-        TrainingFixtures.writeSdUnet(setup.models().sd15(), 12);
+        TrainingFixtures.writeSdUnet(setup.models(), 12);
+        sd2 = TrainingFixtures.createSd21(tmp.resolve("sd2"));
+        TrainingFixtures.writeSdUnet(sd2.models(), 12);
     }
 
     /** A config that builds the networks from SD-1.5 (no XPSR checkpoint) with the given keys. */
     private static TrainConfig fromSd(Map<String, Object> keys) {
+        return fromSd(setup, keys);
+    }
+
+    /** A config that builds the networks from the base model of {@code base} with the given keys. */
+    private static TrainConfig fromSd(TrainingFixtures.Setup base, Map<String, Object> keys) {
         Map<String, Object> m = new HashMap<>(keys);
         m.put("xpsr_model_path", null);
-        return setup.config(tmp.resolve("unused"), m);
+        return base.config(tmp.resolve("unused"), m);
     }
 
     /**
@@ -122,6 +130,37 @@ class TrainingSwitchesTest {
             assertThat(hasGradient(models, "attentions_connect")).as(fusion.id()).isEqualTo(fusion.hasConnectStack());
             assertThat(hasGradient(models, "down_blocks.0.attentions.0.")).as(fusion.id()).isTrue();
         }
+    }
+
+    /**
+     * From an SD-2.x base (linear projections, per-block heads, upcast attention, v-prediction) each fusion mode is
+     * built with one of the four head-group combinations, trains against the velocity with exactly the switched-on
+     * DFC terms and back-propagates into its own stacks; without a low-level context the fusion stacks get nothing.
+     */
+    @Test
+    void theSwitchesBuildAndTrainFromAnSd2BaseModel() throws Exception {
+        for (FusionMode fusion : FusionMode.values()) {
+            boolean pixel = fusion.ordinal() % 2 == 0;
+            boolean latent = fusion.ordinal() / 2 % 2 == 0;
+            TrainConfig config = fromSd(sd2, Map.of("fusion", fusion.id(), "dfc_pixel", pixel, "dfc_latent", latent));
+            TrainingModels models = TrainingModels.load(config, null);
+            String what = fusion.id() + ", pixel " + pixel + ", latent " + latent;
+            assertThat(models.schedulerConfig.predictionType()).isEqualTo("v_prediction");
+            assertThat(models.controlNet.config.raw().bool("use_linear_projection", false)).as(what).isTrue();
+            assertThat(models.controlNet.layout()).isEqualTo(new XpsrControlNetLayout(fusion, pixel, latent));
+            Map<String, Double> terms = lossAndBackward(models, config);
+            assertThat(terms.keySet().stream().filter(k -> k.startsWith("dfc_rgb_"))).as(what).hasSize(pixel ? 3 : 0);
+            assertThat(terms.keySet().stream().filter(k -> k.startsWith("dfc_latent_"))).as(what)
+                    .hasSize(latent ? 13 : 0);
+            assertThat(hasGradient(models, "attentions_lowlevel")).as(what).isEqualTo(fusion.hasLowlevelStack());
+            assertThat(hasGradient(models, "attentions_connect")).as(what).isEqualTo(fusion.hasConnectStack());
+            assertThat(hasGradient(models, "down_blocks.0.attentions.0.")).as(what).isTrue();
+        }
+        TrainConfig none = fromSd(sd2, Map.of("lowlevel_prompt_source", "none"));
+        TrainingModels models = TrainingModels.load(none, null);
+        lossAndBackward(models, none);
+        assertThat(hasGradient(models, "attentions_lowlevel")).isFalse();
+        assertThat(hasGradient(models, "attentions_connect")).isFalse();
     }
 
     @Test
