@@ -67,10 +67,11 @@ public final class TrainingModels {
     }
 
     /**
-     * Loads the networks a run starts from: SD-1.5's text encoder, VAE and scheduler, and XPSR's ControlNet and
-     * UNet from {@code xpsr} (a checkpoint, whose ControlNet must have the layout the switches ask for), or, when
-     * it is null, initialised from SD-1.5's UNet as {@code ControlNetModel.from_unet} (in the switches' fusion mode
-     * and with only the DFC heads that are on) and the UNet's fresh pixel attentions.
+     * Loads the networks a run starts from: the base model's (SD-1.5 or SD-2.x) text encoder, VAE and scheduler,
+     * and XPSR's ControlNet and UNet from {@code xpsr} (a checkpoint, whose ControlNet must have the layout the
+     * switches ask for), or, when it is null, initialised from the base model's UNet as
+     * {@code ControlNetModel.from_unet} (in the switches' fusion mode and with only the DFC heads that are on) and
+     * the UNet's fresh pixel attentions.
      */
     public static TrainingModels load(TrainConfig config, Path xpsr) throws IOException {
         Path sd = config.pretrainedModel();
@@ -104,7 +105,7 @@ public final class TrainingModels {
         if (!loaded.equals(wanted)) {
             throw new TrainConfigException("the ControlNet in " + xpsr.resolve("controlnet") + " has "
                     + loaded.describe() + ", but the keys fusion, dfc_pixel and dfc_latent ask for " + wanted.describe()
-                    + "; set them to match the checkpoint, or leave out xpsr_model_path to start from SD-1.5");
+                    + "; set them to match the checkpoint, or leave out xpsr_model_path to start from the base model");
         }
     }
 

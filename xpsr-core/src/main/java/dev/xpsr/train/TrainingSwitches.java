@@ -13,7 +13,8 @@ import java.util.Set;
  * The switches of a training run that the paper's ablations turn (docs/ABLATIONS.md), each a config key whose
  * default is XPSR's own training:
  * <ul>
- *   <li>{@code fusion}: how the ControlNet built from SD-1.5 fuses the two prompts ({@link FusionMode});</li>
+ *   <li>{@code fusion}: how the ControlNet built from the base model's UNet fuses the two prompts
+ *       ({@link FusionMode});</li>
  *   <li>{@code dfc_pixel}, {@code dfc_latent}: whether the pixel and the latent Degradation-Free heads are built
  *       (and so trained, saved and in the loss), {@code dfc_pixel_weight}, {@code dfc_latent_weight} their λ
  *       (default {@code dfc_weight});</li>
