@@ -3,10 +3,12 @@ package dev.xpsr.cli;
 import dev.xpsr.api.UpscaleRequest;
 import dev.xpsr.pipeline.XpsrPrompts;
 import dev.xpsr.prompt.AnalyserPromptSource;
+import dev.xpsr.prompt.CaptionClient;
 import dev.xpsr.prompt.DegradationAnalyser;
 import dev.xpsr.prompt.FixedPromptSource;
 import dev.xpsr.prompt.FolderPromptSource;
 import dev.xpsr.prompt.HttpCaptionClient;
+import dev.xpsr.prompt.Instruction;
 import dev.xpsr.prompt.PromptChain;
 import dev.xpsr.prompt.PromptKind;
 import dev.xpsr.prompt.PromptSource;
@@ -23,8 +25,9 @@ import java.util.List;
 
 /**
  * Where XPSR's two prompts come from, tried in this order per image: high-level from {@code --prompt}, the prompt
- * folder, the caption server; low-level from {@code --lowlevel-prompt}, the prompt folder, the built-in analyser.
- * An image none of them covers gets an empty prompt.
+ * folder, the caption server; low-level from {@code --lowlevel-prompt}, the prompt folder, the caption server
+ * (with {@code --lowlevel-model}, a Q-Instruct-style model asked XPSR's quality instruction), the built-in
+ * analyser. An image none of them covers gets an empty prompt.
  */
 final class PromptOptions {
     @Option(names = "--prompt", description = "High-level caption for every image (default: from --prompt-dir, else empty).")
@@ -49,6 +52,16 @@ final class PromptOptions {
             description = "Captioning model on --caption-server (XPSR: llava-1.5-7b).")
     String captionModel;
 
+    @Option(names = "--lowlevel-model", paramLabel = "NAME",
+            description = "Model on --caption-server asked for the low-level description of images that "
+                    + "--lowlevel-prompt and --prompt-dir leave without one (XPSR: a Q-Instruct model), before the "
+                    + "analyser.")
+    String lowlevelModel;
+
+    @Option(names = "--lowlevel-instruction", paramLabel = "TEXT", defaultValue = Instruction.LOW_LEVEL,
+            description = "Instruction for --lowlevel-model (default: XPSR's \"${DEFAULT-VALUE}\").")
+    String lowlevelInstruction;
+
     @Option(names = "--caption-api-key-env", paramLabel = "VAR",
             description = "Environment variable holding the caption server's API key (never printed).")
     String captionApiKeyVariable;
@@ -66,6 +79,24 @@ final class PromptOptions {
             description = "Negative high-level prompt (default: \"${DEFAULT-VALUE}\").")
     String negativePrompt;
 
+    @Option(names = "--lowlevel-negative-prompt", defaultValue = XpsrPrompts.LOWLEVEL_NEGATIVE_PROMPT,
+            description = "Negative low-level prompt (default: \"${DEFAULT-VALUE}\", hard-coded in XPSR's pipeline).")
+    String lowlevelNegativePrompt;
+
+    @Option(names = "--no-negative-prompts",
+            description = "Empty unconditional texts for both prompts, as diffusers without a negative prompt.")
+    boolean noNegativePrompts;
+
+    @Option(names = "--no-highlevel",
+            description = "An empty caption (the added prompt stays): the paper's ablation without the high-level "
+                    + "prompt. No caption source is asked.")
+    boolean noHighlevel;
+
+    @Option(names = "--no-lowlevel",
+            description = "No low-level context for the networks (the official models' path without one: the "
+                    + "ControlNet skips its fusion branch): the paper's ablation without the low-level prompt.")
+    boolean noLowlevel;
+
     /** The high-level sources, in order. */
     PromptSource highlevel() {
         List<PromptSource> high = new ArrayList<>();
@@ -79,9 +110,7 @@ final class PromptOptions {
             if (captionModel == null) {
                 throw new IllegalArgumentException("--caption-server needs --caption-model");
             }
-            ServerConfig config = ServerConfig.of(captionProtocol, captionServer, captionModel)
-                    .withApiKeyVariable(captionApiKeyVariable);
-            high.add(ServerPromptSource.forKind(HttpCaptionClient.create(config), PromptKind.HIGH_LEVEL));
+            high.add(ServerPromptSource.forKind(client(captionModel), PromptKind.HIGH_LEVEL));
         }
         return new PromptChain(high);
     }
@@ -95,14 +124,28 @@ final class PromptOptions {
         if (promptDir != null) {
             low.add(new FolderPromptSource(new PromptStore(promptDir), PromptKind.LOW_LEVEL));
         }
+        if (lowlevelModel != null) {
+            if (captionServer == null) {
+                throw new IllegalArgumentException("--lowlevel-model needs --caption-server");
+            }
+            low.add(new ServerPromptSource(client(lowlevelModel), lowlevelInstruction));
+        }
         if (!noAnalyser) {
             low.add(new AnalyserPromptSource(new DegradationAnalyser()));
         }
         return new PromptChain(low);
     }
 
-    /** The fixed texts around the two prompts. */
+    /** A client of the caption server for {@code model}. */
+    private CaptionClient client(String model) {
+        return HttpCaptionClient.create(ServerConfig.of(captionProtocol, captionServer, model)
+                .withApiKeyVariable(captionApiKeyVariable));
+    }
+
+    /** The fixed texts around the two prompts and the prompt switches. */
     UpscaleRequest.Builder apply(UpscaleRequest.Builder b) {
-        return b.addedPrompt(addedPrompt).negativePrompt(negativePrompt);
+        return b.addedPrompt(addedPrompt).negativePrompt(negativePrompt).lowlevelNegativePrompt(lowlevelNegativePrompt)
+                .useNegativePrompts(!noNegativePrompts).useHighlevelPrompt(!noHighlevel)
+                .useLowlevelPrompt(!noLowlevel);
     }
 }

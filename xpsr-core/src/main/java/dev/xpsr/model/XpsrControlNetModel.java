@@ -4,7 +4,6 @@ import dev.xpsr.io.JsonConfig;
 import dev.xpsr.nn.BlockSpec;
 import dev.xpsr.nn.ControlNetConditioningEmbedding;
 import dev.xpsr.nn.Conv2d;
-import dev.xpsr.nn.FusionMode;
 import dev.xpsr.nn.ModuleList;
 import dev.xpsr.nn.TextContext;
 import org.bytedeco.pytorch.Tensor;
@@ -17,12 +16,13 @@ import java.util.List;
  * <ul>
  *   <li>the pyramid image encoder with pixel-space Degradation-Free heads ({@link XpsrConditioningEmbedding});</li>
  *   <li>Semantic-Fusion Attention in every down cross-attention slot and in the mid block (or another
- *       {@link FusionMode} for the ablations);</li>
+ *       {@link dev.xpsr.nn.FusionMode} for the ablations);</li>
  *   <li>latent-space Degradation-Free heads: {@code conv_degradation.k.0}, a 3×3 conv C → latent channels on each
  *       zero-conv output (before scaling), and {@code conv_degradation_mid.0} on the mid one.</li>
  * </ul>
  * Config flags with XPSR's defaults: {@code return_rgbs} true, {@code use_rrdb} false, {@code use_lowlevel_prompt}
- * true, {@code use_latent_pred} true; {@code xpsr_fusion} (this project's key) picks an ablation's fusion mode.
+ * true, {@code use_latent_pred} true; {@code xpsr_fusion} (this project's key) picks an ablation's fusion mode
+ * ({@link XpsrControlNetLayout}). Heads switched off are not built, so their weights are neither trained nor saved.
  */
 public final class XpsrControlNetModel extends ControlNetModel {
     public final ModuleList<ModuleList<Conv2d>> conv_degradation;
@@ -35,7 +35,7 @@ public final class XpsrControlNetModel extends ControlNetModel {
 
     public XpsrControlNetModel(JsonConfig json) {
         super(UNetConfig.from(json, false));
-        boolean latentPred = json.bool("use_latent_pred", true);
+        boolean latentPred = XpsrControlNetLayout.of(json).latentHeads();
         int latent = config.inChannels();
         this.conv_degradation = latentPred ? child("conv_degradation", new ModuleList<>()) : null;
         if (latentPred) {
@@ -48,29 +48,26 @@ public final class XpsrControlNetModel extends ControlNetModel {
                 ? child("conv_degradation_mid", new ModuleList<Conv2d>().add(Conv2d.same(mid, latent, 3))) : null;
     }
 
-    /** The fusion mode the config asks for. */
-    public static FusionMode fusion(JsonConfig json) {
-        if (json.has("xpsr_fusion")) {
-            return FusionMode.parse(json.string("xpsr_fusion"), json.source());
-        }
-        return json.bool("use_lowlevel_prompt", true) ? FusionMode.PARALLEL : FusionMode.HIGH;
+    /** The fusion mode and the Degradation-Free heads this network was built with. */
+    public XpsrControlNetLayout layout() {
+        return XpsrControlNetLayout.of(config.raw());
     }
 
     @Override
     protected ControlNetConditioningEmbedding newConditioningEmbedding(long channels, long condChannels, int[] widths) {
         JsonConfig json = config.raw();
         return new XpsrConditioningEmbedding(channels, condChannels, widths, json.bool("use_rrdb", false),
-                json.bool("return_rgbs", true));
+                XpsrControlNetLayout.of(json).pixelHeads());
     }
 
     @Override
     protected BlockSpec downSpec(int i) {
-        return config.downSpec(i).withFusion(fusion(config.raw()));
+        return config.downSpec(i).withFusion(layout().fusion());
     }
 
     @Override
     protected BlockSpec midSpec() {
-        return config.midSpec().withFusion(fusion(config.raw()));
+        return config.midSpec().withFusion(layout().fusion());
     }
 
     /**
