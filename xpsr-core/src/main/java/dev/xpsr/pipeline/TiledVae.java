@@ -4,6 +4,7 @@ import dev.xpsr.model.AutoencoderKL;
 import dev.xpsr.torch.Torch;
 import org.bytedeco.pytorch.Tensor;
 
+import java.io.Serializable;
 import java.util.Objects;
 
 /**
@@ -52,7 +53,7 @@ public final class TiledVae {
      * Encoder tiles and paddings are multiples of 8 so that every tile starts on the latent grid.
      */
     public record Options(int encoderTile, int encoderPad, int decoderTile, int decoderPad, boolean fastMode,
-                          AttentionNorm attentionNorm) {
+                          AttentionNorm attentionNorm) implements Serializable {
         /** XPSR's {@code test.py}: encoder 1024 / 32, decoder 224 / 11, no fast mode, the reference attention. */
         public static final Options XPSR = new Options(1024, 32, 224, 11, false, AttentionNorm.REFERENCE);
 

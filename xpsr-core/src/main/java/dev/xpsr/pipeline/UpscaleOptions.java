@@ -2,6 +2,7 @@ package dev.xpsr.pipeline;
 
 import dev.xpsr.scheduler.Sampler;
 
+import java.io.Serializable;
 import java.util.Locale;
 import java.util.Objects;
 
@@ -12,9 +13,11 @@ import java.util.Objects;
  * AdaIN colour fix, process size 512, ×4, latent tiles of 320 with overlap 8 above that size, and the VAE tiled as
  * {@code test.py} installs it (encoder tiles of 1024 pixels, decoder tiles of 224 latent pixels, GroupNorm
  * statistics shared across tiles). {@link Settings#build} checks every value and names the field and its allowed
- * range when one is out of it.
+ * range when one is out of it. Serializable, so that batch engines (Spark) can ship one value to their workers.
  */
-public final class UpscaleOptions {
+public final class UpscaleOptions implements Serializable {
+    private static final long serialVersionUID = 1L;
+
     /** XPSR's released inference settings. */
     public static final UpscaleOptions DEFAULTS = builder().build();
 
