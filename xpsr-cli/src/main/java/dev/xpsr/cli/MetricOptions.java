@@ -11,10 +11,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * The metric options shared by {@code xpsr eval} and {@code xpsr benchmark-quality}, and the metrics they select
@@ -83,20 +81,6 @@ public final class MetricOptions {
         }
         return new MetricRegistry.Settings(convention(cl), cropBorder, !rgb, colorSpace(cl), dataFolder(),
                 weightsFolder(), WeightOpener.standard(), placement(cl));
-    }
-
-    /** A readable summary of the settings for the report header. */
-    Map<String, String> describe(MetricRegistry.Settings s) {
-        Map<String, String> out = new LinkedHashMap<>();
-        out.put("PSNR/SSIM convention", s.convention().description()
-                + (s.convention() == Convention.XPSR_TEST ? "" : "; crop border " + s.cropBorder() + "; "
-                + (s.yChannel() ? "Y channel" : "RGB")
-                + (s.convention() == Convention.PYIQA ? " (" + s.colorSpace().name().toLowerCase(Locale.ROOT) + ")"
-                        : "")));
-        out.put("metric weights", s.weightsDir().toString());
-        out.put("NIQE/BRISQUE models", s.dataDir().resolve("iqa").toString());
-        out.put("device", s.placement().device());
-        return out;
     }
 
     /** Loads the chosen metrics of {@code registry}; unknown names are an error naming the known ones. */
