@@ -83,7 +83,7 @@ public final class EvalCommand implements Callable<Integer> {
         stdout.print(QualityReportWriter.markdown(report));
         stdout.flush();
         if (out != null) {
-            QualityReportWriter.Files files = ReportPaths.resolve(out);
+            QualityReportWriter.Files files = QualityReportWriter.Files.forOutput(out);
             QualityReportWriter.write(report, files);
             err.println("report written: " + files.markdown() + ", " + files.csv() + ", " + files.json());
         }

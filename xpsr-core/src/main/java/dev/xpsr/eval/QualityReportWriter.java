@@ -34,6 +34,8 @@ public final class QualityReportWriter {
     public static final String IMAGE_ROW = "image";
     /** CSV column 2 value of a set-mean row. */
     public static final String MEAN_ROW = "mean";
+    /** The base name of the report files written into a folder. */
+    public static final String FOLDER_REPORT = "report";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private QualityReportWriter() {
@@ -46,6 +48,20 @@ public final class QualityReportWriter {
             String p = prefix.getFileName().toString();
             return new Files(prefix.resolveSibling(p + ".md"), prefix.resolveSibling(p + ".csv"),
                     prefix.resolveSibling(p + ".json"));
+        }
+
+        /**
+         * Where an {@code -o/--out} option puts a report: {@code out/report.{md,csv,json}} when {@code out} is an
+         * existing folder or ends with a separator, else {@code out.{md,csv,json}}; the folder is created when
+         * missing.
+         */
+        public static Files forOutput(String out) throws IOException {
+            Path p = Path.of(out);
+            boolean folder = java.nio.file.Files.isDirectory(p) || out.endsWith("/")
+                    || out.endsWith(java.io.File.separator);
+            Path prefix = folder ? p.resolve(FOLDER_REPORT) : p;
+            java.nio.file.Files.createDirectories(prefix.toAbsolutePath().getParent());
+            return at(prefix);
         }
     }
 
