@@ -4,6 +4,7 @@ import dev.xpsr.eval.MetricSelection;
 import dev.xpsr.metrics.ColorSpace;
 import dev.xpsr.metrics.Convention;
 import dev.xpsr.metrics.MetricRegistry;
+import dev.xpsr.metrics.PretrainedFile;
 import dev.xpsr.metrics.WeightOpener;
 import dev.xpsr.torch.Placement;
 import dev.xpsr.util.BundledData;
@@ -101,15 +102,7 @@ public final class MetricOptions {
     }
 
     private Path weightsFolder() {
-        return weights != null ? weights : defaultWeightsFolder();
-    }
-
-    /** {@code $TORCH_HOME/hub/checkpoints}, else {@code ~/.cache/torch/hub/checkpoints}. */
-    static Path defaultWeightsFolder() {
-        String torchHome = System.getenv("TORCH_HOME");
-        Path home = torchHome != null && !torchHome.isBlank() ? Path.of(torchHome)
-                : Path.of(System.getProperty("user.home"), ".cache", "torch");
-        return home.resolve("hub").resolve("checkpoints");
+        return weights != null ? weights : PretrainedFile.defaultFolder();
     }
 
     private Convention convention(CommandLine cl) {
