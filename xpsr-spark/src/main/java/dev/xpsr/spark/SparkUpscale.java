@@ -14,7 +14,9 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -74,11 +76,11 @@ public final class SparkUpscale {
                 .write().mode(SaveMode.Append).partitionBy(UpscaleRows.RUN_ID).parquet(settings.table());
         jsc.setJobDescription(null);
         Dataset<Row> rows = spark.read().parquet(settings.table() + "/" + UpscaleRows.RUN_ID + "=" + runId);
-        return new Summary(runId, settings.table(), count(rows, UpscaleRows.WRITTEN), count(rows, UpscaleRows.SKIPPED),
-                count(rows, UpscaleRows.FAILED), rows);
-    }
-
-    private static long count(Dataset<Row> rows, String status) {
-        return rows.where(functions.col(UpscaleRows.STATUS).equalTo(status)).count();
+        Map<String, Long> counts = new HashMap<>();
+        for (Row r : rows.groupBy(UpscaleRows.STATUS).count().collectAsList()) {
+            counts.put(r.getString(0), r.getLong(1));
+        }
+        return new Summary(runId, settings.table(), counts.getOrDefault(UpscaleRows.WRITTEN, 0L),
+                counts.getOrDefault(UpscaleRows.SKIPPED, 0L), counts.getOrDefault(UpscaleRows.FAILED, 0L), rows);
     }
 }

@@ -40,7 +40,8 @@ class SparkUpscaleTest {
     static TinyXpsrModels.Folders models;
     static Path input;
     static SparkSession spark;
-    /** Outputs of the one-partition run, relative path → bytes. */
+    /** The one-partition run, and its outputs: relative path → bytes. */
+    static Run first;
     static Map<String, byte[]> reference;
 
     @BeforeAll
@@ -55,7 +56,8 @@ class SparkUpscaleTest {
         lr("skimage_rocket.png", 300, 200, "sub/rocket.png");
         byte[] png = Files.readAllBytes(input.resolve("coffee.png"));
         Files.write(input.resolve(BROKEN), Arrays.copyOf(png, png.length / 2));
-        reference = outputs(run(input.toString(), tmp.resolve("p1"), 1).outputRoot);
+        first = run(input.toString(), tmp.resolve("p1"), 1);
+        reference = outputs(first.outputRoot());
     }
 
     /** A 48×36 LR crop of a real photo (a 192×144 region downscaled ×4 with Pillow's bicubic). */
@@ -134,14 +136,13 @@ class SparkUpscaleTest {
 
     @Test
     void aRerunSkipsTheFinishedOutputsAndAppendsItsOwnRun() throws Exception {
-        Run first = run(input.toString(), tmp.resolve("again"), 2);
-        FileTime written = Files.getLastModifiedTime(tmp.resolve("again/sub/rocket.png"));
-        Run second = run(input.toString(), tmp.resolve("again"), 2);
+        FileTime written = Files.getLastModifiedTime(first.outputRoot().resolve("sub/rocket.png"));
+        Run second = run(input.toString(), first.outputRoot(), 2);
 
         assertThat(second.summary().written()).isZero();
         assertThat(second.summary().skipped()).isEqualTo(RESTORED.size());
         assertThat(second.summary().failed()).isEqualTo(1);
-        assertThat(Files.getLastModifiedTime(tmp.resolve("again/sub/rocket.png"))).isEqualTo(written);
+        assertThat(Files.getLastModifiedTime(first.outputRoot().resolve("sub/rocket.png"))).isEqualTo(written);
         assertThat(outputs(second.outputRoot())).hasSameSizeAs(reference);
         assertThat(second.summary().runId()).isNotEqualTo(first.summary().runId());
         assertThat(spark.read().parquet(second.summary().table()).groupBy(UpscaleRows.RUN_ID).count().count())
@@ -166,5 +167,31 @@ class SparkUpscaleTest {
         try (Stream<Path> s = Files.walk(out)) {
             assertThat(s.filter(p -> p.getFileName().toString().endsWith(".tmp")).toList()).isEmpty();
         }
+    }
+
+    @Test
+    void aManifestGivesImagesTheirOwnPromptsAndSeedsAndRefusesRowsItCannotUse() throws Exception {
+        Path manifest = tmp.resolve("manifest.csv");
+        Files.writeString(manifest, String.join("\n", "path,prompt,lowlevel_prompt,seed",
+                "chelsea.png,a ginger cat,,17",
+                "sub/rocket.png,,The image is noisy.,",
+                "coffee.png,,,seven",
+                "/elsewhere/photo.png,,,", ""));
+        Path out = tmp.resolve("from-manifest");
+        Run r = run(settings(null, out.toString(), 2).manifest(manifest.toString()).root(input.toString()).build(),
+                out);
+
+        Map<String, Row> rows = byRelativePath(r.summary());
+        assertThat(rows.get("chelsea.png").<Long>getAs("seed")).isEqualTo(17);
+        Map<String, String> cat = ImageFiles.readPngText(out.resolve("chelsea.png"));
+        assertThat(cat.get("xpsr:prompt")).startsWith("a ginger cat");
+        assertThat(cat.get("xpsr:seed")).isEqualTo("17");
+        Map<String, String> rocket = ImageFiles.readPngText(out.resolve("sub/rocket.png"));
+        assertThat(rocket.get("xpsr:lowlevel_prompt")).isEqualTo("The image is noisy.");
+        assertThat(rocket.get("xpsr:seed")).isEqualTo(Long.toString(UpscaleInputs.seedFor(3, "sub/rocket.png")));
+        assertThat(rows.get("coffee.png").<String>getAs("error")).contains("row 3", "seed 'seven' is not an integer");
+        assertThat(rows.get("/elsewhere/photo.png").<String>getAs("error")).contains("row 4", "outside the root");
+        assertThat(r.summary().written()).isEqualTo(2);
+        assertThat(r.summary().failed()).isEqualTo(2);
     }
 }
