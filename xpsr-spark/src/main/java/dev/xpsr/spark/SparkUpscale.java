@@ -15,6 +15,7 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -41,6 +42,16 @@ public final class SparkUpscale {
      * @param rows the run's rows of the results table
      */
     public record Summary(String runId, String table, long written, long skipped, long failed, Dataset<Row> rows) {
+        /** The first {@code limit} images that failed, by relative path: input → error. */
+        public Map<String, String> failures(int limit) {
+            Map<String, String> out = new LinkedHashMap<>();
+            for (Row r : rows.where(functions.col(UpscaleRows.STATUS).equalTo(UpscaleRows.FAILED))
+                    .orderBy(UpscaleRows.RELATIVE_PATH).select(UpscaleRows.INPUT, UpscaleRows.ERROR).limit(limit)
+                    .collectAsList()) {
+                out.put(r.getString(0), r.getString(1));
+            }
+            return out;
+        }
     }
 
     /**

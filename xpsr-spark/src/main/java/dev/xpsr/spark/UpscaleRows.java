@@ -20,11 +20,12 @@ final class UpscaleRows {
     static final String RUN_ID = "run_id";
     static final String STATUS = "status";
     static final String INPUT = "input";
+    static final String RELATIVE_PATH = "relative_path";
     static final String ERROR = "error";
 
     static final StructType SCHEMA = new StructType(new StructField[] {
             field(INPUT, DataTypes.StringType, false),
-            field("relative_path", DataTypes.StringType, false),
+            field(RELATIVE_PATH, DataTypes.StringType, false),
             field("output", DataTypes.StringType, true),
             field(STATUS, DataTypes.StringType, false),
             field(ERROR, DataTypes.StringType, true),
