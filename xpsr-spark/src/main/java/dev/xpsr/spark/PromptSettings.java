@@ -2,22 +2,15 @@ package dev.xpsr.spark;
 
 import dev.xpsr.api.UpscaleRequest;
 import dev.xpsr.pipeline.XpsrPrompts;
-import dev.xpsr.prompt.AnalyserPromptSource;
-import dev.xpsr.prompt.DegradationAnalyser;
-import dev.xpsr.prompt.FixedPromptSource;
 import dev.xpsr.prompt.HttpCaptionClient;
 import dev.xpsr.prompt.PromptChain;
-import dev.xpsr.prompt.PromptKind;
 import dev.xpsr.prompt.PromptSource;
 import dev.xpsr.prompt.ServerConfig;
-import dev.xpsr.prompt.ServerPromptSource;
 import dev.xpsr.prompt.ServerProtocol;
 
 import java.io.Serial;
 import java.io.Serializable;
 import java.net.URI;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Where an upscale job's XPSR prompts come from when the manifest gives an image none, tried in this order:
@@ -53,28 +46,13 @@ public record PromptSettings(String prompt, String lowlevelPrompt, URI captionSe
 
     /** The high-level sources, in order. */
     PromptSource highlevel() {
-        List<PromptSource> high = new ArrayList<>();
-        if (prompt != null) {
-            high.add(new FixedPromptSource(prompt));
-        }
-        if (captionServer != null) {
-            ServerConfig config = ServerConfig.of(captionProtocol, captionServer, captionModel)
-                    .withApiKeyVariable(captionApiKeyVariable);
-            high.add(ServerPromptSource.forKind(HttpCaptionClient.create(config), PromptKind.HIGH_LEVEL));
-        }
-        return new PromptChain(high);
+        return PromptChain.highlevel(prompt, null, captionServer == null ? null : HttpCaptionClient.create(
+                ServerConfig.of(captionProtocol, captionServer, captionModel).withApiKeyVariable(captionApiKeyVariable)));
     }
 
     /** The low-level sources, in order. */
     PromptSource lowlevel() {
-        List<PromptSource> low = new ArrayList<>();
-        if (lowlevelPrompt != null) {
-            low.add(new FixedPromptSource(lowlevelPrompt));
-        }
-        if (analyser) {
-            low.add(new AnalyserPromptSource(new DegradationAnalyser()));
-        }
-        return new PromptChain(low);
+        return PromptChain.lowlevel(lowlevelPrompt, null, analyser);
     }
 
     /** The fixed texts around the two prompts. */

@@ -1,6 +1,7 @@
 package dev.xpsr.spark;
 
 import dev.xpsr.baseline.PilBicubicUpscaler;
+import dev.xpsr.degrade.TrainingPairMaker;
 import dev.xpsr.degrade.TrainingSetWriter;
 import dev.xpsr.eval.FolderEvaluation;
 import dev.xpsr.eval.MetricSelection;
@@ -16,6 +17,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -24,8 +26,9 @@ import java.util.stream.Stream;
 
 /**
  * A Spark job against the single-process routine of its command on the same images, in one process: the
- * command's way first (the driver's cores), then the Spark job (the cluster's task slots; in local mode the same
- * cores), both timed by wall clock. Images are copies or crops of a folder of photos, repeated under new names up
+ * command's way (the driver's cores) and the Spark job (the cluster's task slots; in local mode the same cores),
+ * alternating for a number of rounds, each timed by wall clock; the first round also pays the JIT's and the
+ * natives' warm-up, so the medians are reported. Images are copies or crops of a folder of photos, repeated under new names up
  * to the count asked for.
  */
 public final class SparkThroughput {
@@ -33,12 +36,13 @@ public final class SparkThroughput {
     }
 
     /**
-     * Wall times of one comparison.
+     * Median wall times of the rounds of one comparison.
      *
+     * @param rounds         how many times each side ran, alternating, the single process first
      * @param resumedSeconds the Spark job again over its own finished output (degrade: every pair exists, so this
      *                       is the job's cost without the images' work), NaN when not measured
      */
-    public record Measurement(String subject, int images, double singleSeconds, double sparkSeconds,
+    public record Measurement(String subject, int images, int rounds, double singleSeconds, double sparkSeconds,
                               double resumedSeconds) {
         public double singleImagesPerSecond() {
             return images / singleSeconds;
@@ -57,38 +61,53 @@ public final class SparkThroughput {
     /**
      * {@code xpsr degrade}'s routine on {@code workers} threads of one ATen thread each (what
      * {@code xpsr degrade --workers W --threads 1} runs), then the degrade job with one ATen thread per task, then
-     * the job again over its finished output.
+     * the job again over its finished output; on copies of the photos that make pairs (at least 100 KiB and 384²).
      */
-    public static Measurement degrade(SparkSession spark, Path photos, Path work, int images, int workers,
-                                      int cropSize) throws IOException {
+    public static Measurement degrade(SparkSession spark, Path photos, Path work, int images, int rounds,
+                                      int workers, int cropSize) throws IOException {
         Path hr = Files.createDirectories(work.resolve("hr"));
-        List<Path> sources = photoFiles(photos);
+        List<Path> sources = new ArrayList<>();
+        TrainingPairMaker.Options usable = TrainingPairMaker.Options.DEFAULTS;
+        for (Path p : photoFiles(photos)) {
+            RgbImage img = ImageFiles.read(p);
+            if (Files.size(p) >= usable.minFileBytes() && (long) img.width() * img.height() >= usable.minPixels()) {
+                sources.add(p);
+            }
+        }
         for (int i = 0; i < images; i++) {
             Path photo = sources.get(i % sources.size());
             Files.copy(photo, hr.resolve(i + "_" + photo.getFileName()));
         }
-        DegradeSettings.Builder b = DegradeSettings.builder(hr.toString(), work.resolve("single").toString())
-                .cropSize(cropSize).threads(1);
-        double single = timed(() -> processOnThreads(b.build().writer(), hr, workers));
-        DegradeSettings onSpark = DegradeSettings.builder(hr.toString(), work.resolve("spark").toString())
-                .cropSize(cropSize).threads(1).build();
-        double onCluster = timed(() -> SparkDegrade.run(spark, onSpark));
-        double resumed = timed(() -> SparkDegrade.run(spark, onSpark));
-        return new Measurement("degrade", images, single, onCluster, resumed);
+        double[] single = new double[rounds];
+        double[] onCluster = new double[rounds];
+        double[] resumed = new double[rounds];
+        for (int r = 0; r < rounds; r++) {
+            DegradeSettings one = DegradeSettings.builder(hr.toString(), work.resolve("single" + r).toString())
+                    .cropSize(cropSize).threads(1).build();
+            single[r] = timed(() -> processOnThreads(one.writer(), hr, workers));
+            DegradeSettings many = DegradeSettings.builder(hr.toString(), work.resolve("spark" + r).toString())
+                    .cropSize(cropSize).threads(1).build();
+            onCluster[r] = timed(() -> SparkDegrade.run(spark, many));
+            resumed[r] = timed(() -> SparkDegrade.run(spark, many));
+        }
+        return new Measurement("degrade", images, rounds, median(single), median(onCluster), median(resumed));
     }
 
     /**
-     * {@code xpsr eval}'s routine on the calling thread (as the command scores, with the process's ATen threads),
-     * then the eval job with one ATen thread per task, on {@code images} pairs of {@code side}² HR crops and their
+     * {@code xpsr eval}'s routine on the calling thread (the command scores one image at a time), then the eval job,
+     * each image on one ATen thread on both sides, on {@code images} pairs of {@code side}² HR crops and their
      * Pillow bicubic ×4 round trips, with the metrics {@code metrics}.
      */
-    public static Measurement eval(SparkSession spark, Path photos, Path work, int images, int side,
+    public static Measurement eval(SparkSession spark, Path photos, Path work, int images, int rounds, int side,
                                    List<String> metrics) throws IOException {
         Path hr = Files.createDirectories(work.resolve("hr"));
         Path sr = Files.createDirectories(work.resolve("sr"));
         List<Path> sources = photoFiles(photos);
         PilBicubicUpscaler bicubic = new PilBicubicUpscaler(4);
         for (int i = 0, made = 0; made < images; i++) {
+            if (i >= sources.size() && made == 0) {
+                throw new IOException("no photo in " + photos + " is at least " + side + "x" + side);
+            }
             RgbImage photo = ImageFiles.read(sources.get(i % sources.size()));
             if (photo.width() < side || photo.height() < side) {
                 continue;
@@ -103,15 +122,26 @@ public final class SparkThroughput {
                 .build();
         MetricSpec spec = settings.metrics();
         MetricSelection selection = spec.select("cpu");
-        double single = timed(() -> {
-            NativeStartup.ensureStarted();
-            FolderEvaluation evaluation = FolderEvaluation.match(hr, sr, null, settings.resize(),
-                    settings.readOptions());
-            evaluation.report(selection, spec.settings("cpu"), evaluation.inProcess(new QualityEvaluator(
-                    selection.metrics(), selection.distributionMetrics(), spec.batch()), name -> { }));
-        });
-        double onCluster = timed(() -> SparkEval.run(spark, settings));
-        return new Measurement("eval", images, single, onCluster, Double.NaN);
+        double[] single = new double[rounds];
+        double[] onCluster = new double[rounds];
+        for (int r = 0; r < rounds; r++) {
+            single[r] = timed(() -> {
+                NativeStartup.ensureStarted();
+                ThreadCount.setForCurrentThread(1);
+                FolderEvaluation evaluation = FolderEvaluation.match(hr, sr, null, settings.resize(),
+                        settings.readOptions());
+                evaluation.report(selection, spec.settings("cpu"), evaluation.inProcess(new QualityEvaluator(
+                        selection.metrics(), selection.distributionMetrics(), spec.batch()), name -> { }));
+            });
+            onCluster[r] = timed(() -> SparkEval.run(spark, settings));
+        }
+        return new Measurement("eval", images, rounds, median(single), median(onCluster), Double.NaN);
+    }
+
+    private static double median(double[] values) {
+        double[] v = values.clone();
+        Arrays.sort(v);
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 
     private static List<Path> photoFiles(Path photos) throws IOException {

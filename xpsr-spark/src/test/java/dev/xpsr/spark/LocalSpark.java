@@ -7,11 +7,11 @@ import org.apache.spark.sql.SparkSession;
  * and two attempts per task ({@code spark.task.maxFailures}, which plain {@code local[2]} ignores), no UI, bound
  * to the loopback interface. The {@code flaky:} file system ({@link FlakyFileSystem}) is registered.
  */
-final class LocalSpark {
+public final class LocalSpark {
     private LocalSpark() {
     }
 
-    static SparkSession session() {
+    public static SparkSession session() {
         return SparkSession.builder().master("local[2,2]").appName("xpsr-spark tests")
                 .config("spark.ui.enabled", "false")
                 .config("spark.driver.host", "127.0.0.1")

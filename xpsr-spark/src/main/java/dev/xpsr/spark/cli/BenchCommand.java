@@ -38,6 +38,10 @@ final class BenchCommand implements Callable<Integer> {
             + "folder).")
     Path work;
 
+    @Option(names = "--rounds", defaultValue = "3",
+            description = "Runs of each side, alternating; medians are reported (default: ${DEFAULT-VALUE}).")
+    int rounds;
+
     @Option(names = "--workers", defaultValue = "2",
             description = "degrade: threads of the single-process run (default: ${DEFAULT-VALUE}).")
     int workers;
@@ -52,8 +56,9 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (images < 1 || workers < 1) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--images and --workers must be at least 1");
+        if (images < 1 || rounds < 1 || workers < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--images, --rounds and --workers must be "
+                    + "at least 1");
         }
         Path dir = work != null ? Files.createDirectories(work) : Files.createTempDirectory("xpsr-spark-bench");
         Path source = photos != null ? photos : BundledData.photos();
@@ -61,17 +66,18 @@ final class BenchCommand implements Callable<Integer> {
         SparkSession spark = XpsrSpark.session("bench");
         double session = (System.nanoTime() - start) / 1e9;
         SparkThroughput.Measurement m = switch (subject) {
-            case "degrade" -> SparkThroughput.degrade(spark, source, dir, images, workers, size);
-            case "eval" -> SparkThroughput.eval(spark, source, dir, images, size, metrics);
+            case "degrade" -> SparkThroughput.degrade(spark, source, dir, images, rounds, workers, size);
+            case "eval" -> SparkThroughput.eval(spark, source, dir, images, rounds, size, metrics);
             default -> throw new CommandLine.ParameterException(spec.commandLine(), "--subject must be degrade or "
                     + "eval, got " + subject);
         };
         PrintWriter out = spec.commandLine().getOut();
-        out.printf("%s, %d images; Spark master %s, default parallelism %d, %d cores; session start %.1f s%n",
-                m.subject(), m.images(), spark.sparkContext().master(), spark.sparkContext().defaultParallelism(),
-                Runtime.getRuntime().availableProcessors(), session);
+        out.printf("%s, %d images, median of %d rounds; Spark master %s, default parallelism %d, %d cores; session "
+                        + "start %.1f s%n", m.subject(), m.images(), m.rounds(), spark.sparkContext().master(),
+                spark.sparkContext().defaultParallelism(), Runtime.getRuntime().availableProcessors(), session);
         out.printf("single process: %.1f s, %.3f images/s%n", m.singleSeconds(), m.singleImagesPerSecond());
-        out.printf("Spark job:      %.1f s, %.3f images/s%n", m.sparkSeconds(), m.sparkImagesPerSecond());
+        out.printf("Spark job:      %.1f s, %.3f images/s (ratio %.2f)%n", m.sparkSeconds(), m.sparkImagesPerSecond(),
+                m.sparkImagesPerSecond() / m.singleImagesPerSecond());
         out.printf("Spark overhead: %+.3f s per image%n", m.overheadPerImage());
         if (!Double.isNaN(m.resumedSeconds())) {
             out.printf("Spark job over its finished output: %.2f s, %.4f s per image%n", m.resumedSeconds(),

@@ -190,7 +190,8 @@ final class UpscaleCommand implements Callable<Integer> {
             UpscaleSettings.Builder b = UpscaleSettings.builder(Method.parse(method)).input(input).manifest(manifest)
                     .root(root).output(output).table(table).seed(seed).partitions(partitions).threads(threads)
                     .maxPixels(maxPixels).xpsrWeights(xpsr).baseModel(model).variant(variant).device(device)
-                    .dtype(dtype).residency(residency()).baselineModels(baselineModels)
+                    .dtype(dtype).residency(XpsrModels.Residency.parseOption(residency).orElse(null))
+                    .baselineModels(baselineModels)
                     .prompts(new PromptSettings(prompt, lowlevelPrompt, captionServer, captionProtocol, captionModel,
                             captionApiKeyVariable, !noAnalyser, addedPrompt, negativePrompt))
                     .options(UpscaleOptions.builder().steps(steps).guidance(guidance)
@@ -207,15 +208,5 @@ final class UpscaleCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-    }
-
-    private XpsrModels.Residency residency() {
-        return switch (residency.toLowerCase(Locale.ROOT)) {
-            case "auto" -> null;
-            case "resident" -> XpsrModels.Residency.RESIDENT;
-            case "sequential" -> XpsrModels.Residency.SEQUENTIAL;
-            default -> throw new IllegalArgumentException("--residency must be auto, resident or sequential, got "
-                    + residency);
-        };
     }
 }

@@ -3,7 +3,7 @@ package dev.xpsr.spark.cli;
 import dev.xpsr.io.ImageFiles;
 import dev.xpsr.io.RgbImage;
 import dev.xpsr.pipeline.PilResize;
-import org.apache.spark.sql.SparkSession;
+import dev.xpsr.spark.LocalSpark;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,9 +30,7 @@ class XpsrSparkTest {
     @BeforeAll
     static void session() {
         // the commands take the session that is already there, as spark-submit's driver does
-        SparkSession.builder().master("local[2]").config("spark.ui.enabled", "false")
-                .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
-                .getOrCreate();
+        LocalSpark.session();
     }
 
     private static Run run(String... args) {
