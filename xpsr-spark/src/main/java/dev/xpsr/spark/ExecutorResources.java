@@ -14,8 +14,9 @@ import java.util.Objects;
  * build the resource (values with {@code equals}).
  *
  * <p>Failure-safe by design: a build that throws fails that task only, and the next task tries again (a static
- * holder class would stay broken after one failed initialisation; see LIBRARIES.md §6). In local mode the
- * executors are threads of the driver JVM, so what the driver leases here is reused by the tasks.
+ * holder class would stay broken after one failed initialisation: every later task would get
+ * {@code NoClassDefFoundError}). In local mode the executors are threads of the driver JVM, so what the driver
+ * leases here is reused by the tasks.
  */
 final class ExecutorResources {
     /** A resource in use by one task; closing the lease hands it back. */

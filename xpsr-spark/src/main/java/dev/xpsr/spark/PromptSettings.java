@@ -46,8 +46,9 @@ public record PromptSettings(String prompt, String lowlevelPrompt, URI captionSe
 
     /** The high-level sources, in order. */
     PromptSource highlevel() {
-        return PromptChain.highlevel(prompt, null, captionServer == null ? null : HttpCaptionClient.create(
-                ServerConfig.of(captionProtocol, captionServer, captionModel).withApiKeyVariable(captionApiKeyVariable)));
+        return PromptChain.highlevel(prompt, null, captionServer == null ? null
+                : HttpCaptionClient.create(ServerConfig.of(captionProtocol, captionServer, captionModel)
+                        .withApiKeyVariable(captionApiKeyVariable)));
     }
 
     /** The low-level sources, in order. */

@@ -28,8 +28,8 @@ import java.util.stream.Stream;
  * A Spark job against the single-process routine of its command on the same images, in one process: the
  * command's way (the driver's cores) and the Spark job (the cluster's task slots; in local mode the same cores),
  * alternating for a number of rounds, each timed by wall clock; the first round also pays the JIT's and the
- * natives' warm-up, so the medians are reported. Images are copies or crops of a folder of photos, repeated under new names up
- * to the count asked for.
+ * natives' warm-up, so the medians are reported. Images are copies or crops of a folder of photos, repeated under
+ * new names up to the count asked for.
  */
 public final class SparkThroughput {
     private SparkThroughput() {

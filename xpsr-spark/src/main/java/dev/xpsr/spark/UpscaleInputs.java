@@ -68,8 +68,8 @@ final class UpscaleInputs {
                     + String.join(", ", columns) + "); optional columns: " + PROMPT + ", " + LOWLEVEL_PROMPT + ", "
                     + SEED);
         }
-        Path root = new Path(s.root() != null ? s.root() : new Path(manifest).getParent().toString());
-        root = root.getFileSystem(conf).makeQualified(root);
+        Path given = s.root() != null ? new Path(s.root()) : new Path(manifest).getParent();
+        Path root = given.getFileSystem(conf).makeQualified(given);
         List<UpscaleItem> items = new ArrayList<>();
         int row = 0;
         for (Row r : table.collectAsList()) {
@@ -99,7 +99,8 @@ final class UpscaleInputs {
         String seedText = text(r, columns, SEED);
         long seed;
         try {
-            seed = seedText == null || seedText.isBlank() ? seedFor(baseSeed, relative) : Long.parseLong(seedText.trim());
+            seed = seedText == null || seedText.isBlank() ? seedFor(baseSeed, relative)
+                    : Long.parseLong(seedText.trim());
         } catch (NumberFormatException e) {
             return new UpscaleItem(uri, relative, null, 0, caption, lowlevel, where + ": " + SEED + " '" + seedText
                     + "' is not an integer");

@@ -42,7 +42,8 @@ final class EvalCommand implements Callable<Integer> {
             description = "Write PATH.{md,csv,json}, or PATH/report.{md,csv,json} for a folder.")
     String out;
 
-    @Option(names = "--resize", defaultValue = "error", description = "error, bicubic or crop (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--resize", defaultValue = "error",
+            description = "error, bicubic or crop (default: ${DEFAULT-VALUE}).")
     String resize;
 
     @Option(names = "--max-pixels", description = "Refuse larger images, before decoding (default: ${DEFAULT-VALUE}).")
