@@ -16,10 +16,12 @@ final class XpsrModelOptions {
                     + "or a Hugging Face repo id with them.")
     String xpsr;
 
-    @Option(names = "--model", defaultValue = Upscaler.Builder.DEFAULT_BASE_MODEL, paramLabel = "SD15",
-            description = "Stable Diffusion 1.5: a diffusers folder (text_encoder/, tokenizer/, vae/, scheduler/) or a "
-                    + "Hugging Face repo id, downloaded once into the standard cache (HF_HOME, HF_HUB_CACHE, HF_TOKEN, "
-                    + "HF_HUB_OFFLINE honoured) (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--model", defaultValue = Upscaler.Builder.DEFAULT_BASE_MODEL, paramLabel = "MODEL",
+            description = "The base model the XPSR checkpoint was trained on: Stable Diffusion 1.5, or 2.x (e.g. "
+                    + "stabilityai/stable-diffusion-2-1-base) for a checkpoint trained on it; a diffusers folder "
+                    + "(text_encoder/, tokenizer/, vae/, scheduler/) or a Hugging Face repo id, downloaded once into "
+                    + "the standard cache (HF_HOME, HF_HUB_CACHE, HF_TOKEN, HF_HUB_OFFLINE honoured) "
+                    + "(default: ${DEFAULT-VALUE}).")
     String model;
 
     @Option(names = "--variant", description = "Weight file variant to read, e.g. fp16 (default: the full files).")

@@ -118,7 +118,7 @@ public final class Methods {
         if (!missing.isEmpty()) {
             throw new MethodUnavailableException(Method.XPSR, missing, XPSR_WEIGHTS_SOURCE, suggestion(baselines));
         }
-        Path sd15 = ModelLocator.sd15(hub, b.variant).resolve(b.baseModel);
+        Path sd15 = ModelLocator.stableDiffusion(hub, b.variant).resolve(b.baseModel);
         XpsrModels.Residency residency = MemoryPlan.residency(b.residency, b.memoryBudget, b.placement, sd15, xpsr,
                 b.variant);
         XpsrModels models = XpsrModels.load(sd15, xpsr, b.variant, residency).to(b.placement);

@@ -217,7 +217,11 @@ public final class Upscaler implements AutoCloseable {
             this.method = Objects.requireNonNull(method, "method");
         }
 
-        /** Stable Diffusion 1.5: a diffusers folder or a Hugging Face repo id, downloaded once into the cache. */
+        /**
+         * The base model XPSR's checkpoint was trained on: Stable Diffusion 1.5, or 2.x for a checkpoint trained on it
+         * (e.g. {@code stabilityai/stable-diffusion-2-1-base}); a diffusers folder or a Hugging Face repo id,
+         * downloaded once into the cache.
+         */
         public Builder baseModel(String folderOrRepoId) {
             baseModel = Objects.requireNonNull(folderOrRepoId, "baseModel");
             return this;

@@ -35,9 +35,12 @@ public final class ModelLocator {
         this.selector = Objects.requireNonNull(selector, "selector");
     }
 
-    /** A locator for Stable Diffusion 1.5 base models: {@link Sd15Files} for the variant, at {@code main}. */
-    public static ModelLocator sd15(HubClient client, String variant) {
-        return new ModelLocator(client, null, Sd15Files.forVariant(variant));
+    /**
+     * A locator for Stable Diffusion base models (1.5, 2.x): {@link StableDiffusionFiles} for the variant, at
+     * {@code main}.
+     */
+    public static ModelLocator stableDiffusion(HubClient client, String variant) {
+        return new ModelLocator(client, null, StableDiffusionFiles.forVariant(variant));
     }
 
     /**

@@ -30,14 +30,16 @@ import java.util.regex.Pattern;
  * pipelines: {@code tokenizer(text, padding="max_length", max_length=77, truncation=True).input_ids}.
  *
  * <p>Pipeline, as in transformers: the text is split around the literal special tokens
- * {@code <|startoftext|>} / {@code <|endoftext|>} (they are added tokens, so they map straight to their ids);
+ * {@code <|startoftext|>} / {@code <|endoftext|>} and the pad token (they are added tokens, so they map straight
+ * to their ids; SD-2.x's pad token {@code "!"} therefore splits the text at every {@code "!"});
  * every other piece is normalised (see {@link Normalization}), cut into words by CLIP's regex
  * {@code <\|startoftext\|>|<\|endoftext\|>|'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+}
  * (case-insensitive), each word is UTF-8 encoded, its bytes mapped to GPT-2's printable byte alphabet, the
  * last symbol gets {@code </w>}, and the symbols are merged greedily by merge rank. Tokens missing from the
  * vocabulary map to the unknown token, which for CLIP is {@code <|endoftext|>}. The ids are wrapped in
  * {@code <|startoftext|>} ... {@code <|endoftext|>}, truncated from the right to {@code maxLength} and padded
- * with {@code <|endoftext|>}.
+ * with the pad token: {@code <|endoftext|>} in SD-1.x, {@code "!"} (id 0) in SD-2.x, as the folder's tokenizer
+ * files say ({@link ClipSpecialTokens}).
  *
  * <p><b>Normalisation choice.</b> transformers picks the normaliser by whether the {@code ftfy} package is
  * importable: with it, {@code whitespace_clean(ftfy.fix_text(t)).lower()}; without it, silently, BERT's
@@ -84,6 +86,13 @@ public final class ClipTokenizer {
     private static final char[] BYTE_TO_UNICODE = buildByteToUnicode();
 
     private final Vocabulary vocab;
+    private final ClipSpecialTokens specials;
+    /** The tokens the text is split at, {@link ClipSpecialTokens#added()}. */
+    private final List<String> addedTokens;
+    private final int bosId;
+    private final int eosId;
+    private final int unkId;
+    private final int padId;
     private final Normalization normalization;
     private final int maxLength;
 
@@ -92,31 +101,63 @@ public final class ClipTokenizer {
         final Map<String, Integer> encoder;
         /** Merge rank keyed by "left right" (symbols never contain whitespace). */
         final Map<String, Integer> ranks;
-        final int bosId;
-        final int eosId;
+        /** Where the vocabulary was read from, for error messages. */
+        final String source;
         /** BPE result per byte-encoded word, as transformers' self.cache. */
         final Map<String, String[]> wordCache = new ConcurrentHashMap<>();
 
-        Vocabulary(Map<String, Integer> encoder, Map<String, Integer> ranks, int bosId, int eosId) {
+        Vocabulary(Map<String, Integer> encoder, Map<String, Integer> ranks, String source) {
             this.encoder = encoder;
             this.ranks = ranks;
-            this.bosId = bosId;
-            this.eosId = eosId;
+            this.source = source;
+        }
+
+        /** The id of a special token, which must be in the vocabulary. */
+        int specialId(String token, String role) {
+            Integer id = encoder.get(token);
+            if (id == null) {
+                throw new IllegalArgumentException(source + ": missing special token key " + quote(token)
+                        + " (the " + role + " token)");
+            }
+            return id;
         }
     }
 
-    private ClipTokenizer(Vocabulary vocab, Normalization normalization, int maxLength) {
+    private ClipTokenizer(Vocabulary vocab, ClipSpecialTokens specials, Normalization normalization, int maxLength) {
         this.vocab = vocab;
+        this.specials = specials;
+        this.addedTokens = specials.added();
+        this.bosId = vocab.specialId(specials.bos(), "begin-of-text");
+        this.eosId = vocab.specialId(specials.eos(), "end-of-text");
+        this.unkId = vocab.specialId(specials.unk(), "unknown");
+        this.padId = vocab.specialId(specials.pad(), "padding");
         this.normalization = normalization;
         this.maxLength = maxLength;
     }
 
     // ------------------------------------------------------------------ construction
 
-    /** Reads {@code dir/vocab.json} and {@code dir/merges.txt}. */
+    /**
+     * Reads {@code dir/vocab.json} and {@code dir/merges.txt}, with the special tokens and padded length of
+     * {@code dir/tokenizer_config.json} and {@code dir/special_tokens_map.json} where present
+     * ({@link ClipSpecialTokens#read}).
+     */
     public static ClipTokenizer fromFolder(Path dir) throws IOException {
         Objects.requireNonNull(dir, "dir");
-        return fromFiles(dir.resolve("vocab.json"), dir.resolve("merges.txt"));
+        return fromFiles(dir.resolve("vocab.json"), dir.resolve("merges.txt")).withSpecialTokens(
+                ClipSpecialTokens.read(dir));
+    }
+
+    /**
+     * The tokenizer of a diffusers {@code tokenizer/} folder: its own vocabulary when it has one, else the bundled
+     * CLIP table (which every Stable Diffusion 1.x / 2.x tokenizer shares); its special tokens either way, so an
+     * SD-2.x folder pads with {@code "!"}.
+     */
+    public static ClipTokenizer forModel(Path dir) throws IOException {
+        if (Files.isRegularFile(dir.resolve("vocab.json"))) {
+            return fromFolder(dir);
+        }
+        return bundled().withSpecialTokens(ClipSpecialTokens.read(dir));
     }
 
     /**
@@ -132,6 +173,18 @@ public final class ClipTokenizer {
         String vocabText = decodeUtf8(readFile(vocabJson), vocabJson.toString());
         String mergesText = decodeUtf8(readFile(mergesTxt), mergesTxt.toString());
         return create(vocabText, vocabJson.toString(), mergesText, mergesTxt.toString());
+    }
+
+    /**
+     * A vocabulary/merges pair already read, e.g. from a jar resource; the names label errors.
+     *
+     * @throws IllegalArgumentException naming the source and the offending line, key or position if a text is
+     *     malformed or the vocabulary lacks a special token
+     */
+    public static ClipTokenizer fromText(String vocabJson, String vocabName, String mergesTxt, String mergesName) {
+        Objects.requireNonNull(vocabJson, "vocabJson");
+        Objects.requireNonNull(mergesTxt, "mergesTxt");
+        return create(vocabJson, vocabName, mergesTxt, mergesName);
     }
 
     /** The full CLIP vocabulary (49,408 tokens) bundled in the jar; loaded once, shared. */
@@ -158,7 +211,7 @@ public final class ClipTokenizer {
 
     /** Same vocabulary, other normalisation. */
     public ClipTokenizer withNormalization(Normalization n) {
-        return new ClipTokenizer(vocab, Objects.requireNonNull(n, "normalization"), maxLength);
+        return new ClipTokenizer(vocab, specials, Objects.requireNonNull(n, "normalization"), maxLength);
     }
 
     /** Same vocabulary, other padded length; it must leave room for the two special tokens. */
@@ -166,16 +219,23 @@ public final class ClipTokenizer {
         if (n < 2) {
             throw new IllegalArgumentException("maxLength must be >= 2 (BOS + EOS), got " + n);
         }
-        return new ClipTokenizer(vocab, normalization, n);
+        return new ClipTokenizer(vocab, specials, normalization, n);
+    }
+
+    /**
+     * Same vocabulary, other special tokens (each must be in the vocabulary) and their {@code model_max_length}.
+     *
+     * @throws IllegalArgumentException naming the vocabulary and the token when one is missing from it
+     */
+    public ClipTokenizer withSpecialTokens(ClipSpecialTokens tokens) {
+        return new ClipTokenizer(vocab, Objects.requireNonNull(tokens, "tokens"), normalization, tokens.maxLength());
     }
 
     private static ClipTokenizer create(String vocabText, String vocabName, String mergesText, String mergesName) {
         Map<String, Integer> encoder = parseVocab(vocabText, vocabName);
         Map<String, Integer> ranks = parseMerges(mergesText, mergesName);
-        int bos = requireToken(encoder, BOS_TOKEN, vocabName);
-        int eos = requireToken(encoder, EOS_TOKEN, vocabName);
-        return new ClipTokenizer(new Vocabulary(encoder, ranks, bos, eos), Normalization.HF_BASIC,
-                DEFAULT_MAX_LENGTH);
+        return new ClipTokenizer(new Vocabulary(encoder, ranks, vocabName), ClipSpecialTokens.DEFAULTS,
+                Normalization.HF_BASIC, DEFAULT_MAX_LENGTH);
     }
 
     // ------------------------------------------------------------------ public API
@@ -245,16 +305,21 @@ public final class ClipTokenizer {
     }
 
     public int bosId() {
-        return vocab.bosId;
+        return bosId;
     }
 
     public int eosId() {
-        return vocab.eosId;
+        return eosId;
     }
 
-    /** CLIP pads with {@code <|endoftext|>}. */
+    /** The padding id: {@code <|endoftext|>} in SD-1.x, {@code "!"} (0) in SD-2.x. */
     public int padId() {
-        return vocab.eosId;
+        return padId;
+    }
+
+    /** The special tokens this tokenizer adds, splits the text at and pads with. */
+    public ClipSpecialTokens specialTokens() {
+        return specials;
     }
 
     /** Number of vocabulary entries (transformers' {@code vocab_size}); ids need not be contiguous. */
@@ -274,35 +339,41 @@ public final class ClipTokenizer {
         return bpeTokens(text).stream().mapToInt(this::tokenId).toArray();
     }
 
-    /** transformers' _convert_token_to_id: unknown tokens become the unk token, {@code <|endoftext|>}. */
+    /** transformers' _convert_token_to_id: unknown tokens become the unk token ({@code <|endoftext|>} in SD). */
     private int tokenId(String token) {
-        return vocab.encoder.getOrDefault(token, vocab.eosId);
+        return vocab.encoder.getOrDefault(token, unkId);
     }
 
     private int[] wrap(int[] ids, int keep) {
         int n = Math.min(ids.length, keep);
         int[] out = new int[n + 2];
-        out[0] = vocab.bosId;
+        out[0] = bosId;
         System.arraycopy(ids, 0, out, 1, n);
-        out[n + 1] = vocab.eosId;
+        out[n + 1] = eosId;
         return out;
     }
 
     /**
-     * transformers' added-token trie split: literal special tokens become pieces of their own; the text
-     * between them is normalised and tokenised separately.
+     * transformers' added-token trie split: every occurrence of an added token (bos, eos, unk, pad) becomes a
+     * piece of its own, the earliest first and the longest of those starting there; the text between them is
+     * normalised and tokenised separately. With SD-2.x's pad token this cuts the text at every {@code "!"}.
      */
-    private static List<String> splitOnSpecialTokens(String text) {
+    List<String> splitOnSpecialTokens(String text) {
         List<String> pieces = new ArrayList<>();
         int pos = 0;
         while (pos < text.length()) {
-            int bos = text.indexOf(BOS_TOKEN, pos);
-            int eos = text.indexOf(EOS_TOKEN, pos);
-            int next = bos < 0 ? eos : (eos < 0 ? bos : Math.min(bos, eos));
+            int next = -1;
+            String special = null;
+            for (String token : addedTokens) {
+                int at = text.indexOf(token, pos);
+                if (at >= 0 && (next < 0 || at < next || (at == next && token.length() > special.length()))) {
+                    next = at;
+                    special = token;
+                }
+            }
             if (next < 0) {
                 break;
             }
-            String special = next == bos ? BOS_TOKEN : EOS_TOKEN;
             if (next > pos) {
                 pieces.add(text.substring(pos, next));
             }
@@ -315,8 +386,13 @@ public final class ClipTokenizer {
         return pieces;
     }
 
-    private static boolean isSpecialToken(String piece) {
-        return piece.equals(BOS_TOKEN) || piece.equals(EOS_TOKEN);
+    private boolean isSpecialToken(String piece) {
+        return addedTokens.contains(piece);
+    }
+
+    /** The words transformers' BPE cache is seeded with: they are never split. */
+    private static boolean isCachedSpecialWord(String word) {
+        return word.equals(BOS_TOKEN) || word.equals(EOS_TOKEN);
     }
 
     /** UTF-8 bytes of a word, each mapped to its printable stand-in from GPT-2's bytes_to_unicode table. */
@@ -331,7 +407,7 @@ public final class ClipTokenizer {
 
     /** BPE of one byte-encoded word, cached; the special tokens are pre-seeded as transformers does. */
     private String[] bpe(String word) {
-        if (isSpecialToken(word)) {
+        if (isCachedSpecialWord(word)) {
             return new String[] {word};
         }
         String[] cached = vocab.wordCache.get(word);
@@ -528,14 +604,6 @@ public final class ClipTokenizer {
             parts.add(current.toString());
         }
         return parts.toArray(new String[0]);
-    }
-
-    private static int requireToken(Map<String, Integer> encoder, String token, String name) {
-        Integer id = encoder.get(token);
-        if (id == null) {
-            throw new IllegalArgumentException(name + ": missing special token key " + quote(token));
-        }
-        return id;
     }
 
     private static String quote(String s) {

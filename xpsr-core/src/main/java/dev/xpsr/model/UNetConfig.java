@@ -16,8 +16,8 @@ import java.util.Set;
 public record UNetConfig(int inChannels, int outChannels, int[] blockOutChannels, String[] downBlockTypes,
                          String[] upBlockTypes, int layersPerBlock, int normNumGroups, double normEps,
                          int[] crossAttentionDim, int[] heads, int[] transformerLayers, boolean linearProjection,
-                         boolean flipSinToCos, double freqShift, int downsamplePadding, int convInKernel,
-                         int convOutKernel, int timeEmbedDim, JsonConfig raw) {
+                         boolean upcastAttention, boolean flipSinToCos, double freqShift, int downsamplePadding,
+                         int convInKernel, int convOutKernel, int timeEmbedDim, JsonConfig raw) {
 
     private static final Set<String> DOWN_TYPES = Set.of("CrossAttnDownBlock2D", "DownBlock2D");
     private static final Set<String> UP_TYPES = Set.of("CrossAttnUpBlock2D", "UpBlock2D");
@@ -51,6 +51,7 @@ public record UNetConfig(int inChannels, int outChannels, int[] blockOutChannels
                 c.integer("layers_per_block", 2), c.integer("norm_num_groups", 32), c.number("norm_eps", 1e-5),
                 c.integersOrOne("cross_attention_dim", n, 1280), c.integersOrOne(headsKey, n, 8),
                 c.integersOrOne("transformer_layers_per_block", n, 1), c.bool("use_linear_projection", false),
+                c.bool("upcast_attention", false),
                 c.bool("flip_sin_to_cos", true), c.number("freq_shift", 0), c.integer("downsample_padding", 1),
                 convIn, convOut, timeEmbed, c);
     }
@@ -69,7 +70,7 @@ public record UNetConfig(int inChannels, int outChannels, int[] blockOutChannels
         boolean last = i == blocks() - 1;
         return new BlockSpec(downBlockTypes[i].startsWith("CrossAttn"), layersPerBlock, in, blockOutChannels[i], 0,
                 temb(), normNumGroups, normEps, heads[i], crossAttentionDim[i], transformerLayers[i],
-                linearProjection, !last, downsamplePadding, FusionMode.HIGH, false);
+                linearProjection, upcastAttention, !last, downsamplePadding, FusionMode.HIGH, false);
     }
 
     /** Settings of the mid block (the last block's width, heads and context). */
@@ -77,7 +78,7 @@ public record UNetConfig(int inChannels, int outChannels, int[] blockOutChannels
         int last = blocks() - 1;
         return new BlockSpec(true, 1, blockOutChannels[last],
                 blockOutChannels[last], 0, temb(), normNumGroups, normEps, heads[last], crossAttentionDim[last],
-                transformerLayers[last], linearProjection, false, 0, FusionMode.HIGH, false);
+                transformerLayers[last], linearProjection, upcastAttention, false, 0, FusionMode.HIGH, false);
     }
 
     /** Settings of up block {@code i} (0 = deepest), with the reversed per-block lists. */
@@ -89,7 +90,7 @@ public record UNetConfig(int inChannels, int outChannels, int[] blockOutChannels
         long in = blockOutChannels[Math.max(r - 1, 0)];
         return new BlockSpec(upBlockTypes[i].startsWith("CrossAttn"), layersPerBlock + 1, in, out, prevOut, temb(),
                 normNumGroups, normEps, heads[r], crossAttentionDim[r], transformerLayers[r], linearProjection,
-                i != n - 1, 0, FusionMode.HIGH, false);
+                upcastAttention, i != n - 1, 0, FusionMode.HIGH, false);
     }
 
     private static void checkTypes(JsonConfig c, String key, String[] types, Set<String> allowed) {

@@ -1,11 +1,16 @@
 package dev.xpsr.nn;
 
+import dev.xpsr.io.DType;
 import dev.xpsr.torch.Torch;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
  * diffusers' {@code Attention} (0.21.4) with its default processor: multi-head attention computed by libtorch's
- * fused scaled-dot-product attention, scale {@code dim_head^-0.5}.
+ * fused scaled-dot-product attention, scale {@code dim_head^-0.5}. With {@code upcast_attention} (SD-2.x) and
+ * inputs below float32 precision, q·kᵀ and the softmax run in float32 and the probabilities are cast back to the
+ * input type before they weight v, as {@code Attention.get_attention_scores} does under diffusers' classic
+ * {@code AttnProcessor}; on float32 inputs that cast changes nothing, so the fused path serves both settings.
  *
  * <p>x (B, N, query_dim), context (B, M, cross_attention_dim) or none (self-attention) → (B, N, query_dim).
  * Fields {@code to_q, to_k, to_v, to_out.0} (and {@code group_norm} for the VAE's mid-block attention, which
@@ -18,6 +23,7 @@ public final class Attention extends Module {
     public final ModuleList<Linear> to_out;
     public final GroupNorm group_norm;
     public final int heads;
+    private final boolean upcastAttention;
 
     /**
      * @param queryDim          channels of the query input
@@ -30,8 +36,14 @@ public final class Attention extends Module {
      */
     public Attention(long queryDim, long crossAttentionDim, int heads, long dimHead, boolean qkvBias,
                      long normGroups, double normEps) {
+        this(queryDim, crossAttentionDim, heads, dimHead, qkvBias, normGroups, normEps, false);
+    }
+
+    private Attention(long queryDim, long crossAttentionDim, int heads, long dimHead, boolean qkvBias,
+                      long normGroups, double normEps, boolean upcastAttention) {
         long inner = heads * dimHead;
         this.heads = heads;
+        this.upcastAttention = upcastAttention;
         this.group_norm = normGroups > 0 ? child("group_norm", new GroupNorm(normGroups, queryDim, normEps)) : null;
         this.to_q = child("to_q", new Linear(queryDim, inner, qkvBias));
         this.to_k = child("to_k", new Linear(crossAttentionDim, inner, qkvBias));
@@ -39,9 +51,14 @@ public final class Attention extends Module {
         this.to_out = child("to_out", new ModuleList<Linear>().add(new Linear(inner, queryDim, true)));
     }
 
-    /** The transformer-block form: q/k/v projections without bias and no input norm. */
-    public static Attention transformer(long queryDim, long crossAttentionDim, int heads, long dimHead) {
-        return new Attention(queryDim, crossAttentionDim, heads, dimHead, false, 0, 0);
+    /**
+     * The transformer-block form: q/k/v projections without bias and no input norm.
+     *
+     * @param upcastAttention {@code upcast_attention}: attention scores in float32 for low-precision inputs
+     */
+    public static Attention transformer(long queryDim, long crossAttentionDim, int heads, long dimHead,
+                                        boolean upcastAttention) {
+        return new Attention(queryDim, crossAttentionDim, heads, dimHead, false, 0, 0, upcastAttention);
     }
 
     /** Attention of token sequences; {@code context} null means self-attention. */
@@ -51,9 +68,20 @@ public final class Attention extends Module {
             Tensor q = splitHeads(to_q.forward(x));
             Tensor k = splitHeads(to_k.forward(kv));
             Tensor v = splitHeads(to_v.forward(kv));
-            Tensor out = Torch.scaledDotProductAttention(q, k, v, false);
+            Tensor out = upcastAttention && Torch.dtype(q) != DType.F32
+                    ? upcastScores(q, k, v) : Torch.scaledDotProductAttention(q, k, v, false);
             return to_out.get(0).forward(mergeHeads(out));
         });
+    }
+
+    /**
+     * {@code get_attention_scores} with {@code upcast_attention}: {@code baddbmm(q.float(), k.float()ᵀ,
+     * alpha=scale)}, softmax in float32, probabilities {@code .to(dtype)} of the input, then {@code bmm} with v.
+     */
+    private static Tensor upcastScores(Tensor q, Tensor k, Tensor v) {
+        double scale = 1.0 / Math.sqrt(q.size(-1));
+        Tensor scores = Torch.mul(q.to(ScalarType.Float).matmul(k.to(ScalarType.Float).transpose(-2, -1)), scale);
+        return Torch.softmax(scores, -1).to(q.scalar_type()).matmul(v);
     }
 
     /**

@@ -16,11 +16,12 @@ public final class BasicTransformerBlock extends Module {
     public final LayerNorm norm3;
     public final FeedForward ff;
 
-    public BasicTransformerBlock(long dim, int heads, long dimHead, long crossAttentionDim) {
+    /** @param upcastAttention {@code upcast_attention} of both attentions (SD-2.x) */
+    public BasicTransformerBlock(long dim, int heads, long dimHead, long crossAttentionDim, boolean upcastAttention) {
         this.norm1 = child("norm1", new LayerNorm(dim, 1e-5));
-        this.attn1 = child("attn1", Attention.transformer(dim, dim, heads, dimHead));
+        this.attn1 = child("attn1", Attention.transformer(dim, dim, heads, dimHead, upcastAttention));
         this.norm2 = child("norm2", new LayerNorm(dim, 1e-5));
-        this.attn2 = child("attn2", Attention.transformer(dim, crossAttentionDim, heads, dimHead));
+        this.attn2 = child("attn2", Attention.transformer(dim, crossAttentionDim, heads, dimHead, upcastAttention));
         this.norm3 = child("norm3", new LayerNorm(dim, 1e-5));
         this.ff = child("ff", new FeedForward(dim, 4));
     }

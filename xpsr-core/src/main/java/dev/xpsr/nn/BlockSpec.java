@@ -16,6 +16,7 @@ package dev.xpsr.nn;
  * @param crossAttentionDim  context width of the cross-attention
  * @param transformerLayers  transformer blocks per attention
  * @param linearProjection   {@code use_linear_projection}
+ * @param upcastAttention    {@code upcast_attention}
  * @param resample           whether the block ends in a down/up sampler
  * @param downsamplePadding  padding of the down sampler's conv
  * @param fusion             how the block's attention slots use the high- and low-level prompts
@@ -23,8 +24,8 @@ package dev.xpsr.nn;
  */
 public record BlockSpec(boolean crossAttention, int layers, long in, long out, long prevOut, long temb, long groups,
                         double eps, int heads, long crossAttentionDim, int transformerLayers,
-                        boolean linearProjection, boolean resample, long downsamplePadding, FusionMode fusion,
-                        boolean pixelAttention) {
+                        boolean linearProjection, boolean upcastAttention, boolean resample, long downsamplePadding,
+                        FusionMode fusion, boolean pixelAttention) {
 
     /** A Transformer2DModel of this block's width attending to the text context. */
     public Transformer2DModel attention(long channels) {
@@ -38,7 +39,7 @@ public record BlockSpec(boolean crossAttention, int layers, long in, long out, l
                     + " attention heads (check attention_head_dim / num_attention_heads in config.json)");
         }
         return new Transformer2DModel(heads, channels / heads, channels, transformerLayers, contextDim, groups,
-                linearProjection);
+                linearProjection, upcastAttention);
     }
 
     public ResnetBlock2D resnet(long inChannels, long outChannels) {
@@ -47,11 +48,12 @@ public record BlockSpec(boolean crossAttention, int layers, long in, long out, l
 
     public BlockSpec withFusion(FusionMode mode) {
         return new BlockSpec(crossAttention, layers, in, out, prevOut, temb, groups, eps, heads, crossAttentionDim,
-                transformerLayers, linearProjection, resample, downsamplePadding, mode, pixelAttention);
+                transformerLayers, linearProjection, upcastAttention, resample, downsamplePadding, mode,
+                pixelAttention);
     }
 
     public BlockSpec withPixelAttention(boolean on) {
         return new BlockSpec(crossAttention, layers, in, out, prevOut, temb, groups, eps, heads, crossAttentionDim,
-                transformerLayers, linearProjection, resample, downsamplePadding, fusion, on);
+                transformerLayers, linearProjection, upcastAttention, resample, downsamplePadding, fusion, on);
     }
 }

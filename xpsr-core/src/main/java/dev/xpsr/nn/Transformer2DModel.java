@@ -15,8 +15,12 @@ public final class Transformer2DModel extends Module {
     public final Module proj_out;
     private final boolean linearProjection;
 
+    /**
+     * @param linearProjection {@code use_linear_projection} (SD-2.x): linear proj_in / proj_out on the tokens
+     * @param upcastAttention  {@code upcast_attention} (SD-2.x): attention scores in float32, see {@link Attention}
+     */
     public Transformer2DModel(int heads, long dimHead, long inChannels, int layers, long crossAttentionDim,
-                              long normGroups, boolean linearProjection) {
+                              long normGroups, boolean linearProjection, boolean upcastAttention) {
         long inner = heads * dimHead;
         this.linearProjection = linearProjection;
         this.norm = child("norm", new GroupNorm(normGroups, inChannels, 1e-6));
@@ -24,7 +28,8 @@ public final class Transformer2DModel extends Module {
                 ? new Linear(inChannels, inner) : new Conv2d(inChannels, inner, 1, 1, 0));
         this.transformer_blocks = child("transformer_blocks", new ModuleList<>());
         for (int i = 0; i < layers; i++) {
-            transformer_blocks.add(new BasicTransformerBlock(inner, heads, dimHead, crossAttentionDim));
+            transformer_blocks.add(new BasicTransformerBlock(inner, heads, dimHead, crossAttentionDim,
+                    upcastAttention));
         }
         this.proj_out = child("proj_out", linearProjection
                 ? new Linear(inner, inChannels) : new Conv2d(inner, inChannels, 1, 1, 0));

@@ -12,7 +12,6 @@ import dev.xpsr.scheduler.SchedulerConfig;
 import dev.xpsr.torch.Placement;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -217,17 +216,15 @@ public final class XpsrModels implements AutoCloseable {
     }
 
     /**
-     * @param sd15      a diffusers SD-1.5 folder ({@code text_encoder/}, {@code tokenizer/}, {@code vae/},
-     *                  {@code scheduler/}); its {@code unet/} is not needed
+     * @param sd15      the base model's diffusers folder, SD-1.5 or SD-2.x ({@code text_encoder/},
+     *                  {@code tokenizer/}, {@code vae/}, {@code scheduler/}); its {@code unet/} is not needed
      * @param xpsr      a folder holding XPSR's {@code controlnet/} and {@code unet/}
      * @param variant   {@code fp16} to read the {@code .fp16.} weight files, or null
      * @param residency whether the networks are loaded now and kept, or loaded per stage (their weight files are
      *                  then checked to exist now, so a missing file fails before the first image)
      */
     public static XpsrModels load(Path sd15, Path xpsr, String variant, Residency residency) throws IOException {
-        Path tokenizerDir = sd15.resolve("tokenizer");
-        ClipTokenizer tokenizer = Files.isRegularFile(tokenizerDir.resolve("vocab.json"))
-                ? ClipTokenizer.fromFolder(tokenizerDir) : ClipTokenizer.bundled();
+        ClipTokenizer tokenizer = ClipTokenizer.forModel(sd15.resolve("tokenizer"));
         SchedulerConfig scheduler = SchedulerConfig.read(sd15.resolve("scheduler").resolve("scheduler_config.json"));
         Path te = sd15.resolve("text_encoder");
         Path vae = sd15.resolve("vae");

@@ -9,7 +9,6 @@ import dev.xpsr.model.XpsrControlNetModel;
 import dev.xpsr.model.XpsrInitialization;
 import dev.xpsr.model.XpsrUNet2DConditionModel;
 import dev.xpsr.nn.FusionMode;
-import dev.xpsr.nn.Module;
 import dev.xpsr.pipeline.XpsrModels;
 import dev.xpsr.scheduler.DDPMScheduler;
 import dev.xpsr.scheduler.SchedulerConfig;
@@ -18,7 +17,6 @@ import dev.xpsr.torch.Torch;
 import org.bytedeco.pytorch.Tensor;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -63,11 +61,9 @@ public final class TrainingModels {
         vae.to(new Placement(placement.device(), frozenPrecision));
         controlNet.to(placement);
         unet.to(placement);
-        for (Module m : List.of(textEncoder, vae, unet)) {
-            m.requiresGrad(false);
-        }
-        controlNet.requiresGrad(true);
-        this.trainable = collectTrainable(trainableModules);
+        textEncoder.requiresGrad(false);
+        vae.requiresGrad(false);
+        this.trainable = freezeForTraining(controlNet, unet, trainableModules);
     }
 
     /**
@@ -77,9 +73,7 @@ public final class TrainingModels {
      */
     public static TrainingModels load(TrainConfig config, Path xpsr) throws IOException {
         Path sd = config.pretrainedModel();
-        Path tokenizerDir = sd.resolve("tokenizer");
-        ClipTokenizer tokenizer = Files.isRegularFile(tokenizerDir.resolve("vocab.json"))
-                ? ClipTokenizer.fromFolder(tokenizerDir) : ClipTokenizer.bundled();
+        ClipTokenizer tokenizer = ClipTokenizer.forModel(sd.resolve("tokenizer"));
         XpsrControlNetModel controlNet;
         XpsrUNet2DConditionModel unet;
         if (xpsr != null) {
@@ -112,7 +106,18 @@ public final class TrainingModels {
         return new XpsrModels(tokenizer, textEncoder, vae, controlNet, unet, schedulerConfig, placement);
     }
 
-    private Map<String, Tensor> collectTrainable(List<String> suffixes) {
+    /**
+     * Sets {@code requires_grad} as {@code train.py} l.640-649 does and returns the trainable parameters: the whole
+     * ControlNet, and of the UNet only the parameters of modules whose name ends with one of {@code suffixes}
+     * ({@code trainable_modules}); every other UNet parameter is frozen and gets no gradient.
+     *
+     * @return the trainable parameters keyed {@code controlnet.<key>} and {@code unet.<key>}
+     * @throws TrainConfigException when no UNet module matches
+     */
+    static Map<String, Tensor> freezeForTraining(XpsrControlNetModel controlNet, XpsrUNet2DConditionModel unet,
+                                                 List<String> suffixes) {
+        controlNet.requiresGrad(true);
+        unet.requiresGrad(false);
         Map<String, Tensor> out = new LinkedHashMap<>();
         controlNet.namedParameters().forEach((k, v) -> out.put(CONTROLNET + k, v));
         int unetCount = 0;

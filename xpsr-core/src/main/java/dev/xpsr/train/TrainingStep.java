@@ -1,9 +1,7 @@
 package dev.xpsr.train;
 
 import dev.xpsr.model.AutoencoderKL;
-import dev.xpsr.model.XpsrControlNetModel;
 import dev.xpsr.nn.TextContext;
-import dev.xpsr.scheduler.DDPMScheduler;
 import dev.xpsr.torch.Torch;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.Tensor;
@@ -17,14 +15,13 @@ import java.util.List;
  *   <li>z = scaling · VAE(HR).sample (frozen, no grad);</li>
  *   <li>ε ~ N(0, I), t ~ U{0 … T−1} per sample, z_t = add_noise(z, ε, t);</li>
  *   <li>CLIP embeddings of the high- and low-level texts (frozen, no grad);</li>
- *   <li>ControlNet(z_t, t, texts, control image) → residuals and DFC predictions; UNet(z_t, t, text, residuals) → ε̂;</li>
- *   <li>{@link XpsrLoss}.</li>
+ *   <li>{@link TrainingObjective}: ControlNet and UNet on z_t, the target, {@link XpsrLoss}.</li>
  * </ol>
  * Random draws come from one generator in the order: VAE posterior noise, ε, timesteps.
  */
 public final class TrainingStep {
     private final TrainingModels models;
-    private final double dfcWeight;
+    private final TrainingObjective objective;
 
     /** The tensors of one micro-batch. */
     public record Batch(Tensor pixelValues, Tensor conditioning, List<String> highlevel, List<String> lowlevel) {
@@ -50,7 +47,7 @@ public final class TrainingStep {
 
     public TrainingStep(TrainingModels models, double dfcWeight) {
         this.models = models;
-        this.dfcWeight = dfcWeight;
+        this.objective = new TrainingObjective(models.controlNet, models.unet, models.noiseScheduler, dfcWeight);
     }
 
     /** The losses of {@code batch} with the draws of {@code generator}. */
@@ -77,15 +74,9 @@ public final class TrainingStep {
      * @param latents z (B, 4, h, w), already scaled
      */
     public LossTerms forward(Batch batch, Tensor latents, Tensor noise, long[] timesteps) {
-        DDPMScheduler scheduler = models.noiseScheduler;
-        Tensor noisy = addNoise(scheduler, latents, noise, timesteps);
-        TextContext ctx = encodeTexts(batch);
-        Tensor t = place(Torch.fromLongs(timesteps, timesteps.length));
-        Tensor control = frozenInput(batch.conditioning());
-        XpsrControlNetModel.Result r = models.controlNet.forward(noisy, t, ctx, control, 1.0);
-        Tensor prediction = models.unet.forward(noisy, t, ctx, r.residuals().down(), r.residuals().mid());
-        Tensor target = target(scheduler, latents, noise, timesteps);
-        return XpsrLoss.compute(prediction, target, r, frozenInput(batch.pixelValues()), latents, dfcWeight);
+        TrainingObjective.Inputs in = new TrainingObjective.Inputs(frozenInput(batch.pixelValues()),
+                frozenInput(batch.conditioning()), latents, encodeTexts(batch));
+        return objective.run(in, noise, timesteps).losses();
     }
 
     /** The VAE latent z of a batch's HR (no noise drawn: the posterior mean), for fixed-draw checks. */
@@ -95,32 +86,6 @@ public final class TrainingStep {
         } catch (Exception e) {
             throw rethrow(e);
         }
-    }
-
-    private static Tensor target(DDPMScheduler scheduler, Tensor latents, Tensor noise, long[] timesteps) {
-        String type = scheduler.config().predictionType();
-        return switch (type) {
-            case "epsilon" -> noise;
-            case "v_prediction" -> perSample(latents, noise, timesteps, scheduler::getVelocity);
-            default -> throw new IllegalStateException("unknown prediction type " + type + " in the scheduler config");
-        };
-    }
-
-    /** diffusers {@code add_noise} with a timestep per sample. */
-    private static Tensor addNoise(DDPMScheduler scheduler, Tensor latents, Tensor noise, long[] timesteps) {
-        return perSample(latents, noise, timesteps, scheduler::addNoise);
-    }
-
-    private interface PerSample {
-        Tensor apply(Tensor sample, Tensor noise, long timestep);
-    }
-
-    private static Tensor perSample(Tensor latents, Tensor noise, long[] timesteps, PerSample f) {
-        Tensor[] parts = new Tensor[timesteps.length];
-        for (int i = 0; i < parts.length; i++) {
-            parts[i] = f.apply(latents.narrow(0, i, 1), noise.narrow(0, i, 1), timesteps[i]);
-        }
-        return Torch.cat(0, parts);
     }
 
     /** CLIP last_hidden_state of each text of the batch, high-level and low-level (frozen, no grad). */

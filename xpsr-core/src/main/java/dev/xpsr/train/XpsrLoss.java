@@ -64,7 +64,7 @@ public final class XpsrLoss {
     }
 
     /** {@code F.interpolate(x, size=like.shape[-2:], mode="bilinear").float()}. */
-    private static Tensor resized(Tensor x, Tensor like) {
+    static Tensor resized(Tensor x, Tensor like) {
         return f32(Torch.upsampleBilinear(x, like.size(2), like.size(3), null, null));
     }
 

@@ -23,8 +23,8 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 @Timeout(60)
 class HubClientSnapshotTest {
     private static final String SD = "sd-legacy/stable-diffusion-v1-5";
-    private static final List<String> FULL = Sd15Files.forVariant(null).files();
-    private static final List<String> HALF = Sd15Files.forVariant("fp16").files();
+    private static final List<String> FULL = StableDiffusionFiles.forVariant(null).files();
+    private static final List<String> HALF = StableDiffusionFiles.forVariant("fp16").files();
 
     @TempDir
     Path dir;
@@ -95,7 +95,7 @@ class HubClientSnapshotTest {
 
     @Test
     void sd15SelectionFetchesWhatXpsrNeedsAndNoCheckpoint() throws IOException {
-        Path snapshot = client(hub, dir).snapshot(SD, null, Sd15Files.forVariant(null));
+        Path snapshot = client(hub, dir).snapshot(SD, null, StableDiffusionFiles.forVariant(null));
 
         assertThat(snapshotFiles(snapshot)).containsExactlyInAnyOrderElementsOf(FULL).hasSize(12);
         assertThat(hub.requests()).noneMatch(r -> r.rawPath().contains("pruned") || r.rawPath().contains(".bin")
@@ -106,7 +106,7 @@ class HubClientSnapshotTest {
 
     @Test
     void sd15Fp16SelectionFetchesTheVariantWeights() throws IOException {
-        Path snapshot = client(hub, dir).snapshot(SD, null, Sd15Files.forVariant("fp16"));
+        Path snapshot = client(hub, dir).snapshot(SD, null, StableDiffusionFiles.forVariant("fp16"));
 
         assertThat(snapshotFiles(snapshot)).containsExactlyInAnyOrderElementsOf(HALF)
                 .contains("unet/diffusion_pytorch_model.fp16.safetensors", "text_encoder/model.fp16.safetensors");
@@ -114,10 +114,10 @@ class HubClientSnapshotTest {
 
     @Test
     void aCachedSd15SnapshotIsReusedWithoutAnyRequest() throws IOException {
-        Path first = client(hub, dir).snapshot(SD, "main", Sd15Files.forVariant(null));
+        Path first = client(hub, dir).snapshot(SD, "main", StableDiffusionFiles.forVariant(null));
         int requests = hub.requests().size();
 
-        Path again = client(hub, dir).snapshot(SD, "main", Sd15Files.forVariant(null));
+        Path again = client(hub, dir).snapshot(SD, "main", StableDiffusionFiles.forVariant(null));
 
         assertThat(again).isEqualTo(first);
         assertThat(hub.requests()).hasSize(requests);
@@ -125,10 +125,10 @@ class HubClientSnapshotTest {
 
     @Test
     void aCachedSnapshotMissingAnEntryAsksTheHubAndRelinksTheBlob() throws IOException {
-        Path first = client(hub, dir).snapshot(SD, "main", Sd15Files.forVariant(null));
+        Path first = client(hub, dir).snapshot(SD, "main", StableDiffusionFiles.forVariant(null));
         Files.delete(first.resolve("vae/config.json"));
 
-        Path again = client(hub, dir).snapshot(SD, "main", Sd15Files.forVariant(null));
+        Path again = client(hub, dir).snapshot(SD, "main", StableDiffusionFiles.forVariant(null));
 
         assertThat(again.resolve("vae/config.json")).hasContent("{\"file\": \"vae/config.json\"}");
         assertThat(hub.requests("GET", "/api/")).hasSize(2);
@@ -138,13 +138,13 @@ class HubClientSnapshotTest {
 
     @Test
     void offlineSnapshotComesFromTheCacheOrNamesWhatIsMissing() throws IOException {
-        Path online = client(hub, dir).snapshot(SD, "main", Sd15Files.forVariant(null));
+        Path online = client(hub, dir).snapshot(SD, "main", StableDiffusionFiles.forVariant(null));
         int requests = hub.requests().size();
         HubClient offline = client(hub, dir, "HF_HUB_OFFLINE", "1");
 
-        Path cached = offline.snapshot(SD, "main", Sd15Files.forVariant(null));
-        HubException e = catchThrowableOfType(() -> offline.snapshot(SD, "main", Sd15Files.forVariant("fp16")),
-                HubException.class);
+        Path cached = offline.snapshot(SD, "main", StableDiffusionFiles.forVariant(null));
+        HubException e = catchThrowableOfType(
+                () -> offline.snapshot(SD, "main", StableDiffusionFiles.forVariant("fp16")), HubException.class);
 
         assertThat(cached).isEqualTo(online);
         assertThat(e.kind()).isEqualTo(Kind.NOT_CACHED);
@@ -158,8 +158,8 @@ class HubClientSnapshotTest {
     void aRepositoryLackingANeededFileFailsBeforeDownloading() {
         repo.files.remove("tokenizer/merges.txt");
 
-        HubException e = catchThrowableOfType(() -> client(hub, dir).snapshot(SD, "main", Sd15Files.forVariant(null)),
-                HubException.class);
+        HubException e = catchThrowableOfType(
+                () -> client(hub, dir).snapshot(SD, "main", StableDiffusionFiles.forVariant(null)), HubException.class);
 
         assertThat(e.kind()).isEqualTo(Kind.FILE_NOT_FOUND);
         assertThat(e).hasMessageContaining("tokenizer/merges.txt").hasMessageContaining(SD);
@@ -168,11 +168,11 @@ class HubClientSnapshotTest {
 
     @Test
     void whenTheHubFailsACompleteCachedSnapshotServesWithUpdateChecks() throws IOException {
-        Path online = client(hub, dir).snapshot(SD, "main", Sd15Files.forVariant(null));
+        Path online = client(hub, dir).snapshot(SD, "main", StableDiffusionFiles.forVariant(null));
         hub.failWith("GET", "/api/", 100, 500);
 
         Path fallback = HubTesting.builder(hub, dir).checkForUpdates(true).build()
-                .snapshot(SD, "main", Sd15Files.forVariant(null));
+                .snapshot(SD, "main", StableDiffusionFiles.forVariant(null));
 
         assertThat(fallback).isEqualTo(online);
         assertThat(hub.requests("GET", "/api/")).hasSize(1 + HubTesting.FAST_RETRY.maxAttempts());

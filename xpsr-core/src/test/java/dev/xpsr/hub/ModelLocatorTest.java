@@ -9,6 +9,9 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
 
 import static dev.xpsr.hub.HubTesting.COMMIT;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -27,11 +30,11 @@ class ModelLocatorTest {
     void start() throws IOException {
         hub = FakeHub.start();
         FakeHub.Repo repo = hub.repo("sd-legacy/sd15", COMMIT);
-        for (String file : Sd15Files.forVariant("fp16").files()) {
-            repo.file(file, file.endsWith(".safetensors") ? HubTesting.weights(2048, file.length()) : HubTesting.utf8("{}"),
-                    file.endsWith(".safetensors"));
+        for (String file : StableDiffusionFiles.forVariant("fp16").files()) {
+            repo.file(file, file.endsWith(".safetensors") ? HubTesting.weights(2048, file.length())
+                    : HubTesting.utf8("{}"), file.endsWith(".safetensors"));
         }
-        locator = ModelLocator.sd15(HubTesting.client(hub, dir), "fp16");
+        locator = ModelLocator.stableDiffusion(HubTesting.client(hub, dir), "fp16");
     }
 
     @AfterEach
@@ -82,5 +85,37 @@ class ModelLocatorTest {
         assertThat(e.kind()).isEqualTo(HubException.Kind.REPO_NOT_FOUND);
         assertThat(e).hasMessageContaining("stable-diffusion-v1-5/stable-diffusion-v1-5")
                 .hasMessageContaining("no local folder");
+    }
+
+    /**
+     * An SD-2.x repository (listing shaped like {@code stabilityai/stable-diffusion-2-1-base}'s: root checkpoints,
+     * {@code .bin} duplicates, both variants, a feature extractor) has SD-1.5's diffusers layout: exactly the
+     * selected variant's diffusers files are fetched.
+     */
+    @Test
+    void anSd2RepositoryGivesTheDiffusersFilesOfTheVariantOnly() throws IOException {
+        FakeHub.Repo repo = hub.repo("stabilityai/stable-diffusion-2-1-base", COMMIT);
+        List<String> listing = new ArrayList<>(List.of("README.md", "feature_extractor/preprocessor_config.json",
+                "model_index.json", "scheduler/scheduler_config.json", "tokenizer/merges.txt",
+                "tokenizer/special_tokens_map.json", "tokenizer/tokenizer_config.json", "tokenizer/vocab.json",
+                "v2-1_512-ema-pruned.ckpt", "v2-1_512-ema-pruned.safetensors", "v2-1_512-nonema-pruned.safetensors"));
+        for (String part : List.of("text_encoder/model", "unet/diffusion_pytorch_model",
+                "vae/diffusion_pytorch_model")) {
+            String folder = part.substring(0, part.indexOf('/'));
+            listing.addAll(List.of(folder + "/config.json", part + ".safetensors", part + ".fp16.safetensors",
+                    part.replace("/model", "/pytorch_model") + ".bin", part + ".fp16.bin"));
+        }
+        for (String file : listing) {
+            repo.file(file, HubTesting.utf8(file), file.endsWith(".safetensors") || file.endsWith(".ckpt"));
+        }
+
+        Path snapshot = locator.resolve("stabilityai/stable-diffusion-2-1-base");
+
+        List<String> fetched;
+        try (Stream<Path> files = Files.walk(snapshot)) {
+            fetched = files.filter(Files::isRegularFile)
+                    .map(f -> snapshot.relativize(f).toString().replace('\\', '/')).toList();
+        }
+        assertThat(fetched).containsExactlyInAnyOrderElementsOf(StableDiffusionFiles.forVariant("fp16").files());
     }
 }

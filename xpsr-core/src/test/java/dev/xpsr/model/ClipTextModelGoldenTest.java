@@ -4,7 +4,8 @@ import dev.xpsr.golden.Golden;
 import dev.xpsr.golden.GoldenFixture;
 import dev.xpsr.torch.Torch;
 import org.bytedeco.pytorch.Tensor;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.List;
 
@@ -13,9 +14,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ClipTextModelGoldenTest {
     private static final double TOL = 1e-4;
 
-    @Test
-    void clipTextEncoderMatchesTransformersHiddenStatesAndPooling() throws Exception {
-        try (GoldenFixture f = GoldenFixture.open("clip_text_tiny"); AutoCloseable mode = Torch.inferenceMode()) {
+    @ParameterizedTest
+    @ValueSource(strings = {"clip_text_tiny", "sd21_clip_text_tiny"})
+    void clipTextEncoderMatchesTransformersHiddenStatesAndPooling(String fixture) throws Exception {
+        try (GoldenFixture f = GoldenFixture.open(fixture); AutoCloseable mode = Torch.inferenceMode()) {
             ClipTextModel clip = Golden.loadWeights(f, new ClipTextModel(Golden.config(f)),
                     ClipTextModel.IGNORED_KEYS.toArray(String[]::new));
             ClipTextModel.Output out = clip.forwardAll(f.tensor("input.input_ids"));

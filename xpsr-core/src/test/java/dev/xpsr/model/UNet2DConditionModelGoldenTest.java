@@ -4,7 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.xpsr.golden.Golden;
 import dev.xpsr.golden.GoldenFixture;
 import org.bytedeco.pytorch.Tensor;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.List;
 
@@ -13,9 +14,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 class UNet2DConditionModelGoldenTest {
     private static final double TOL = 1e-4;
 
-    @Test
-    void unetMatchesDiffusersOnEveryGoldenCase() throws Exception {
-        try (GoldenFixture f = GoldenFixture.open("unet_tiny"); AutoCloseable mode = dev.xpsr.torch.Torch.inferenceMode()) {
+    @ParameterizedTest
+    @ValueSource(strings = {"unet_tiny", "sd21_unet_tiny"})
+    void unetMatchesDiffusersOnEveryGoldenCase(String fixture) throws Exception {
+        try (GoldenFixture f = GoldenFixture.open(fixture); AutoCloseable mode = dev.xpsr.torch.Torch.inferenceMode()) {
             UNet2DConditionModel unet = Golden.loadWeights(f, new UNet2DConditionModel(Golden.config(f)));
             Tensor sample = f.tensor("input.sample");
             Tensor context = f.tensor("input.encoder_hidden_states");
@@ -23,10 +25,7 @@ class UNet2DConditionModelGoldenTest {
             assertThat(cases.size()).isPositive();
             for (JsonNode c : cases) {
                 String name = c.get("name").asText();
-                Tensor t = f.tensor("input." + name + ".timestep");
-                if (c.get("timestep_is_0d").asBoolean()) {
-                    t = t.reshape();
-                }
+                Tensor t = Golden.timestep(f, c);
                 List<Tensor> down = null;
                 Tensor mid = null;
                 if (f.has("input." + name + ".mid_block_additional_residual")) {

@@ -17,7 +17,7 @@ class XpsrModelsGoldenTest {
     private static final double TOL = 1e-4;
 
     @ParameterizedTest
-    @ValueSource(strings = {"xpsr_controlnet", "xpsr_lowlevel_unet_controlnet"})
+    @ValueSource(strings = {"xpsr_controlnet", "xpsr_lowlevel_unet_controlnet", "sd21_xpsr_controlnet"})
     void xpsrControlNetMatchesOfficialOutputsWithAndWithoutLowlevelPrompt(String fixture) throws Exception {
         try (GoldenFixture f = GoldenFixture.open(fixture); AutoCloseable mode = Torch.inferenceMode()) {
             XpsrControlNetModel net = Golden.loadWeights(f, new XpsrControlNetModel(Golden.config(f)));
@@ -44,7 +44,7 @@ class XpsrModelsGoldenTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"xpsr_unet", "xpsr_lowlevel_unet_unet"})
+    @ValueSource(strings = {"xpsr_unet", "xpsr_lowlevel_unet_unet", "sd21_xpsr_unet"})
     void xpsrUnetMatchesOfficialOutputsWithPixelAttentionOverControlNetResiduals(String fixture) throws Exception {
         try (GoldenFixture f = GoldenFixture.open(fixture); AutoCloseable mode = Torch.inferenceMode()) {
             XpsrUNet2DConditionModel unet = Golden.loadWeights(f, new XpsrUNet2DConditionModel(Golden.config(f)));

@@ -7,9 +7,12 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * The files XPSR reads from a Stable Diffusion 1.5 repository in diffusers layout, and nothing else: not the
- * multi-GB root checkpoints ({@code v1-5-pruned*.ckpt}, {@code v1-5-pruned*.safetensors}), the {@code .bin}
- * duplicates, the safety checker or the other variant.
+ * The files XPSR reads from a Stable Diffusion 1.x or 2.x repository in diffusers layout, and nothing else: not
+ * the multi-GB root checkpoints ({@code v1-5-pruned*.ckpt}, {@code v2-1_768-ema-pruned.safetensors}, ...), the
+ * {@code .bin} duplicates, the safety checker, the feature extractor or the other variant. SD-1.5 and SD-2.x
+ * ({@code stabilityai/stable-diffusion-2-1}, {@code -2-1-base}) share this layout; what differs between them
+ * (the text encoder's depth and activation, the pad token, the UNet's attention options, v-prediction) is read
+ * from these files' configs.
  *
  * <pre>
  * model_index.json
@@ -21,20 +24,20 @@ import java.util.stream.Collectors;
  * </pre>
  *
  * <p>The weight names are the first of {@code CheckpointFiles.findWeights}'s candidates for the variant, so the
- * snapshot loads with the same variant passed to {@code Pretrained}. About 2.1 GB in fp16, 4.3 GB in fp32.
+ * snapshot loads with the same variant passed to {@code Pretrained}. SD-1.5: about 2.1 GB in fp16, 4.3 GB in fp32.
  */
-public final class Sd15Files implements FileSelector {
+public final class StableDiffusionFiles implements FileSelector {
     private final List<String> files;
 
-    private Sd15Files(List<String> files) {
+    private StableDiffusionFiles(List<String> files) {
         this.files = files;
     }
 
     /** The files for {@code variant} ({@code "fp16"}), or the full-precision ones when it is null or empty. */
-    public static Sd15Files forVariant(String variant) {
+    public static StableDiffusionFiles forVariant(String variant) {
         String suffix = variant == null || variant.isEmpty() ? ".safetensors" : "." + checkVariant(variant)
                 + ".safetensors";
-        return new Sd15Files(List.of(
+        return new StableDiffusionFiles(List.of(
                 "model_index.json",
                 "scheduler/scheduler_config.json",
                 "text_encoder/config.json",
@@ -73,7 +76,7 @@ public final class Sd15Files implements FileSelector {
 
     @Override
     public String toString() {
-        return "Stable Diffusion 1.5 files for XPSR " + files;
+        return "Stable Diffusion files for XPSR " + files;
     }
 
     private static String checkVariant(String variant) {
