@@ -80,17 +80,7 @@ public final class EvalCommand implements Callable<Integer> {
                 * (lr == null ? 1L : 2L))) {
             report = evaluation.report(selection, settings, evaluation.inProcess(evaluator, progress::step));
         }
-        stdout.print(QualityReportWriter.markdown(report));
-        stdout.flush();
-        if (out != null) {
-            QualityReportWriter.Files files = QualityReportWriter.Files.forOutput(out);
-            QualityReportWriter.write(report, files);
-            err.println("report written: " + files.markdown() + ", " + files.csv() + ", " + files.json());
-        }
-        if (!report.problems().isEmpty()) {
-            err.println(report.problems().size() + " problem(s); see the report's Problems section");
-        }
-        return report.problems().isEmpty() ? 0 : 1;
+        return QualityReportWriter.emit(report, out, stdout, err);
     }
 
     /** The folders matched by name, with the size policy and the pixel limit; a bad value is an option error. */

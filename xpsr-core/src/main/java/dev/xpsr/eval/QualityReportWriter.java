@@ -13,6 +13,7 @@ import dev.xpsr.io.AtomicFiles;
 import dev.xpsr.metrics.PretrainedFile;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,6 +71,27 @@ public final class QualityReportWriter {
         AtomicFiles.writeString(files.markdown(), markdown(report));
         AtomicFiles.writeString(files.csv(), csv(report));
         AtomicFiles.writeString(files.json(), json(report));
+    }
+
+    /**
+     * What an eval command does with its finished report: the Markdown on {@code stdout}; with {@code out}, the
+     * three files where {@link Files#forOutput} puts them, named on {@code err}, as is the number of problems.
+     *
+     * @return the command's exit code: 0, or 1 when the report lists problems
+     */
+    public static int emit(QualityReport report, String out, PrintWriter stdout, PrintWriter err)
+            throws IOException {
+        stdout.print(markdown(report));
+        stdout.flush();
+        if (out != null) {
+            Files files = Files.forOutput(out);
+            write(report, files);
+            err.println("report written: " + files.markdown() + ", " + files.csv() + ", " + files.json());
+        }
+        if (!report.problems().isEmpty()) {
+            err.println(report.problems().size() + " problem(s); see the report's Problems section");
+        }
+        return report.problems().isEmpty() ? 0 : 1;
     }
 
     // ---------------------------------------------------------------- numbers

@@ -12,7 +12,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -91,19 +90,7 @@ final class EvalCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         EvalSettings settings = settings();
         QualityReport report = SparkEval.run(XpsrSpark.session("eval"), settings);
-        PrintWriter stdout = spec.commandLine().getOut();
-        stdout.print(QualityReportWriter.markdown(report));
-        stdout.flush();
-        PrintWriter err = spec.commandLine().getErr();
-        if (out != null) {
-            QualityReportWriter.Files files = QualityReportWriter.Files.forOutput(out);
-            QualityReportWriter.write(report, files);
-            err.println("report written: " + files.markdown() + ", " + files.csv() + ", " + files.json());
-        }
-        if (!report.problems().isEmpty()) {
-            err.println(report.problems().size() + " problem(s); see the report's Problems section");
-        }
-        return report.problems().isEmpty() ? 0 : 1;
+        return QualityReportWriter.emit(report, out, spec.commandLine().getOut(), spec.commandLine().getErr());
     }
 
     private EvalSettings settings() {
