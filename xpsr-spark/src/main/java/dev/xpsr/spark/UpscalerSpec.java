@@ -18,7 +18,7 @@ import java.util.Objects;
  * per executor into its Hugging Face cache.
  *
  * @param xpsrWeights    XPSR's checkpoint folder or repo id (XPSR only)
- * @param baseModel      Stable Diffusion 1.5 folder or repo id (XPSR only)
+ * @param baseModel      the Stable Diffusion 1.5 or 2.x folder or repo id XPSR was trained on (XPSR only)
  * @param variant        weight file variant, e.g. fp16, or null for the full files
  * @param device         cpu, cuda (the task's GPU, {@link TaskDevice}) or cuda:N
  * @param dtype          fp32, fp16 or bf16

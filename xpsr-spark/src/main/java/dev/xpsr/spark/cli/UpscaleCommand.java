@@ -71,8 +71,8 @@ final class UpscaleCommand implements Callable<Integer> {
     @Option(names = "--xpsr", paramLabel = "DIR", description = "XPSR's checkpoint (controlnet/, unet/) or a repo id.")
     String xpsr;
 
-    @Option(names = "--model", paramLabel = "SD15", description = "Stable Diffusion 1.5 folder or repo id "
-            + "(default: ${DEFAULT-VALUE}).")
+    @Option(names = "--model", paramLabel = "MODEL", description = "The base model the XPSR checkpoint was trained "
+            + "on, Stable Diffusion 1.5 or 2.x: a diffusers folder or a repo id (default: ${DEFAULT-VALUE}).")
     String model = dev.xpsr.api.Upscaler.Builder.DEFAULT_BASE_MODEL;
 
     @Option(names = "--variant", description = "Weight file variant, e.g. fp16.")
