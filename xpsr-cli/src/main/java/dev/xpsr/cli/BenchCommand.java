@@ -9,6 +9,7 @@ import dev.xpsr.api.Upscaler;
 import dev.xpsr.bench.RandomXpsrModels;
 import dev.xpsr.io.ImageFiles;
 import dev.xpsr.io.RgbImage;
+import dev.xpsr.metrics.PretrainedFile;
 import dev.xpsr.model.ControlNetModel;
 import dev.xpsr.model.Sd15Configs;
 import dev.xpsr.model.UNet2DConditionModel;
@@ -215,7 +216,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     private int timeMetrics() throws IOException {
         new MetricsBench(out, this::timed, runs, seed).run(metricNames, images, BundledData.folder(),
-                weights != null ? weights : MetricOptions.defaultWeightsFolder());
+                weights != null ? weights : PretrainedFile.defaultFolder());
         return 0;
     }
 

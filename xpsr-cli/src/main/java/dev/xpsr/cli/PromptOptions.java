@@ -2,15 +2,10 @@ package dev.xpsr.cli;
 
 import dev.xpsr.api.UpscaleRequest;
 import dev.xpsr.pipeline.XpsrPrompts;
-import dev.xpsr.prompt.AnalyserPromptSource;
 import dev.xpsr.prompt.CaptionClient;
-import dev.xpsr.prompt.DegradationAnalyser;
-import dev.xpsr.prompt.FixedPromptSource;
-import dev.xpsr.prompt.FolderPromptSource;
 import dev.xpsr.prompt.HttpCaptionClient;
 import dev.xpsr.prompt.Instruction;
 import dev.xpsr.prompt.PromptChain;
-import dev.xpsr.prompt.PromptKind;
 import dev.xpsr.prompt.PromptSource;
 import dev.xpsr.prompt.PromptStore;
 import dev.xpsr.prompt.ServerConfig;
@@ -20,8 +15,6 @@ import picocli.CommandLine.Option;
 
 import java.net.URI;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Where XPSR's two prompts come from, tried in this order per image: high-level from {@code --prompt}, the prompt
@@ -99,41 +92,30 @@ final class PromptOptions {
 
     /** The high-level sources, in order. */
     PromptSource highlevel() {
-        List<PromptSource> high = new ArrayList<>();
-        if (prompt != null) {
-            high.add(new FixedPromptSource(prompt));
-        }
-        if (promptDir != null) {
-            high.add(new FolderPromptSource(new PromptStore(promptDir), PromptKind.HIGH_LEVEL));
-        }
+        CaptionClient server = null;
         if (captionServer != null) {
             if (captionModel == null) {
                 throw new IllegalArgumentException("--caption-server needs --caption-model");
             }
-            high.add(ServerPromptSource.forKind(client(captionModel), PromptKind.HIGH_LEVEL));
+            server = client(captionModel);
         }
-        return new PromptChain(high);
+        return PromptChain.highlevel(prompt, store(), server);
     }
 
     /** The low-level sources, in order. */
     PromptSource lowlevel() {
-        List<PromptSource> low = new ArrayList<>();
-        if (lowlevelPrompt != null) {
-            low.add(new FixedPromptSource(lowlevelPrompt));
-        }
-        if (promptDir != null) {
-            low.add(new FolderPromptSource(new PromptStore(promptDir), PromptKind.LOW_LEVEL));
-        }
+        PromptSource server = null;
         if (lowlevelModel != null) {
             if (captionServer == null) {
                 throw new IllegalArgumentException("--lowlevel-model needs --caption-server");
             }
-            low.add(new ServerPromptSource(client(lowlevelModel), lowlevelInstruction));
+            server = new ServerPromptSource(client(lowlevelModel), lowlevelInstruction);
         }
-        if (!noAnalyser) {
-            low.add(new AnalyserPromptSource(new DegradationAnalyser()));
-        }
-        return new PromptChain(low);
+        return PromptChain.lowlevel(lowlevelPrompt, store(), server, !noAnalyser);
+    }
+
+    private PromptStore store() {
+        return promptDir == null ? null : new PromptStore(promptDir);
     }
 
     /** A client of the caption server for {@code model}. */

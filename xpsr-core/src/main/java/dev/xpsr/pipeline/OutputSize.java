@@ -1,5 +1,6 @@
 package dev.xpsr.pipeline;
 
+import java.io.Serializable;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -12,7 +13,7 @@ import java.util.regex.Pattern;
  * @param width  output width in pixels, at least 1
  * @param height output height in pixels, at least 1
  */
-public record OutputSize(int width, int height) {
+public record OutputSize(int width, int height) implements Serializable {
     private static final Pattern WXH = Pattern.compile("(\\d{1,9})[xX×](\\d{1,9})");
 
     public OutputSize {

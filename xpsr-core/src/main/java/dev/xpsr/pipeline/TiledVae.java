@@ -4,6 +4,7 @@ import dev.xpsr.model.AutoencoderKL;
 import dev.xpsr.torch.Torch;
 import org.bytedeco.pytorch.Tensor;
 
+import java.io.Serializable;
 import java.util.Objects;
 
 /**
@@ -69,7 +70,7 @@ public final class TiledVae {
      * tiles whose estimated working set for that VAE's widths fits ({@link #forVae}).
      */
     public record Options(int encoderTile, int encoderPad, int decoderTile, int decoderPad, boolean fastMode,
-                          AttentionNorm attentionNorm, long memoryBudget) {
+                          AttentionNorm attentionNorm, long memoryBudget) implements Serializable {
         /** XPSR's {@code test.py}: encoder 1024 px / 4 latent px, decoder 224 / 11 latent px, the reference attention. */
         public static final Options XPSR = new Options(1024, 4, 224, 11, false, AttentionNorm.REFERENCE, 0);
 

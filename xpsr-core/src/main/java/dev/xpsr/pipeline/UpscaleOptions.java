@@ -2,6 +2,7 @@ package dev.xpsr.pipeline;
 
 import dev.xpsr.scheduler.Sampler;
 
+import java.io.Serializable;
 import java.util.Locale;
 import java.util.Objects;
 
@@ -9,10 +10,12 @@ import java.util.Objects;
  * The settings of one restoration, immutable, built by {@link #builder()} (or changed through {@link #toBuilder()})
  * with XPSR's inference defaults ({@code configs/xpsr_test.yaml} and {@code test.py}): 20 DDPM steps, guidance 4.5
  * (the paper's 5.5 is an option), conditioning scale 1, start from the noised LR latent re-noised at level 800,
- * AdaIN colour fix, process size 512, ×4 (or an explicit output size), latent tiles of 320 with overlap 8 above that size, and the VAE tiled as
- * {@code test.py} installs it (encoder tiles of 1024 pixels, decoder tiles of 224 latent pixels, GroupNorm
+ * AdaIN colour fix, process size 512, ×4 (or an explicit output size), latent tiles of 320 with overlap 8 above that
+ * size, and the VAE tiled as {@code test.py} installs it (encoder tiles of 1024 pixels, decoder tiles of 224 latent
+ * pixels, GroupNorm
  * statistics shared across tiles), and both prompts and both negative prompts in use. {@link Settings#options}
- * checks every value and names the field and its allowed range when one is out of it.
+ * checks every value and names the field and its allowed range when one is out of it. Serializable, so that batch
+ * engines (Spark) can ship one value to their workers.
  *
  * <p>The prompt switches serve the paper's ablations: {@link #usesHighlevelPrompt()} false empties the caption
  * (the added prompt stays), {@link #usesLowlevelPrompt()} false runs the networks without a low-level context (the
@@ -21,7 +24,9 @@ import java.util.Objects;
  * {@code negative_prompt}. A guidance scale of 1 or less runs no classifier-free guidance at all (the conditional
  * half alone, as {@code do_classifier_free_guidance = guidance_scale > 1}).
  */
-public final class UpscaleOptions {
+public final class UpscaleOptions implements Serializable {
+    private static final long serialVersionUID = 1L;
+
     /** XPSR's released inference settings. */
     public static final UpscaleOptions DEFAULTS = builder().build();
 

@@ -16,7 +16,9 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
@@ -39,7 +41,23 @@ public final class XpsrModels implements AutoCloseable {
         /** All networks stay loaded: the fastest for batches, and the choice on a GPU. */
         RESIDENT,
         /** Only the running stage's networks are loaded: the lowest peak memory. */
-        SEQUENTIAL
+        SEQUENTIAL;
+
+        /**
+         * A residency option's value: {@code resident}, {@code sequential}, or {@code auto} (empty: chosen from the
+         * memory budget and the device).
+         *
+         * @throws IllegalArgumentException for any other text, naming the choices
+         */
+        public static Optional<Residency> parseOption(String text) {
+            return switch (text.trim().toLowerCase(Locale.ROOT)) {
+                case "auto" -> Optional.empty();
+                case "resident" -> Optional.of(RESIDENT);
+                case "sequential" -> Optional.of(SEQUENTIAL);
+                default -> throw new IllegalArgumentException("residency must be auto, resident or sequential, got "
+                        + text);
+            };
+        }
     }
 
     /** The four networks, as the pipeline releases them. */
