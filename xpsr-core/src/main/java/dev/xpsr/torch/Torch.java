@@ -365,10 +365,18 @@ public final class Torch {
 
     // ---------------------------------------------------------------- torch.nn.functional
 
-    /** {@code y = x Wᵀ + b}; {@code bias} may be null. */
+    /**
+     * {@code y = x Wᵀ + b}; {@code bias} may be null. Large float32 products on the CPU run on oneDNN
+     * ({@link OneDnnLinear}: all ATen threads) instead of the BLAS, which is pinned to one thread.
+     */
     public static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
         long t0 = Profiler.begin();
-        Tensor y = bias == null ? torch.linear(x, weight) : torch.linear(x, weight, new TensorOptional(bias));
+        Tensor y;
+        if (OneDnnLinear.applies(x, weight)) {
+            y = OneDnnLinear.apply(x, weight, bias);
+        } else {
+            y = bias == null ? torch.linear(x, weight) : torch.linear(x, weight, new TensorOptional(bias));
+        }
         Profiler.end(t0, Profiler.Op.LINEAR, 2.0 * weight.numel() * (y.numel() / weight.size(0)));
         return y;
     }
