@@ -11,7 +11,12 @@ import java.util.Locale;
  */
 public enum ExactTuning {
     /** Large float32 linear layers on oneDNN with every ATen thread instead of the one-thread BLAS. */
-    ONEDNN_LINEAR;
+    ONEDNN_LINEAR,
+    /**
+     * The ControlNet's encoding of the control image once per denoising loop (and once for the guidance batch's two
+     * identical samples) instead of at every step.
+     */
+    ENCODE_CONDITION_ONCE;
 
     private volatile boolean enabled = true;
 
