@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 @Command(name = "xpsr", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "XPSR diffusion super-resolution on the JVM.",
         subcommands = {UpscaleCommand.class, CaptionCommand.class, DegradeCommand.class, TrainCommand.class,
-                EvalCommand.class, BenchmarkQualityCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+                EvalCommand.class, BenchmarkQualityCommand.class, BenchCommand.class, ServeCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

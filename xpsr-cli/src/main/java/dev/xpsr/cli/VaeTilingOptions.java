@@ -7,8 +7,9 @@ import picocli.CommandLine.Option;
 /** The tiled-VAE options shared by {@code upscale} and {@code bench}. */
 final class VaeTilingOptions {
     @Option(names = "--vae-encoder-tile", defaultValue = "1024",
-            description = "VAE encoder tile side in image pixels (pad 32); larger images are encoded in tiles with "
-                    + "GroupNorm statistics shared across tiles (default: ${DEFAULT-VALUE}, as XPSR's test.py).")
+            description = "VAE encoder tile side in image pixels, a multiple of the VAE's down factor (8 for SD; pad 4 "
+                    + "latent px, 32 px for SD); larger images are encoded in tiles with GroupNorm statistics shared "
+                    + "across tiles (default: ${DEFAULT-VALUE}, as XPSR's test.py).")
     int encoderTile;
 
     @Option(names = "--vae-decoder-tile", defaultValue = "224",
@@ -17,8 +18,8 @@ final class VaeTilingOptions {
 
     @Option(names = "--vae-memory", paramLabel = "SIZE",
             description = "Bound the VAE's working memory: the largest tiles whose working set fits SIZE (e.g. 1G, "
-                    + "512M), run one after another in fast mode (the reference's default mode keeps every tile's "
-                    + "activations alive between GroupNorms, which no tile size bounds); replaces "
+                    + "512M) for the model's VAE, run one after another in fast mode (the reference's default mode "
+                    + "keeps every tile's activations alive between GroupNorms, which no tile size bounds); replaces "
                     + "--vae-encoder-tile and --vae-decoder-tile.")
     String memory;
 
@@ -30,7 +31,10 @@ final class VaeTilingOptions {
                     + "not the reference's default).")
     boolean fast;
 
-    /** The tiling these options describe. */
+    /**
+     * The tiling these options describe; a memory budget becomes tiles once the VAE is known ({@link
+     * TiledVae.Options#forVae}), and the encoder tile is checked against the VAE's down factor when it tiles.
+     */
     TiledVae.Options toOptions() {
         if (untiled) {
             return TiledVae.Options.UNTILED;

@@ -31,6 +31,7 @@ public final class AutoencoderKL extends Module {
     public final Conv2d post_quant_conv;
     private final double scalingFactor;
     private final int latentChannels;
+    private final int[] blockOutChannels;
 
     public AutoencoderKL(JsonConfig c) {
         for (String t : c.strings("down_block_types")) {
@@ -47,6 +48,7 @@ public final class AutoencoderKL extends Module {
         c.requireDefault("mid_block_add_attention", true, "a mid block without attention");
         c.requireDefault("use_quant_conv", true, "a VAE without quant_conv");
         int[] ch = c.integers("block_out_channels");
+        this.blockOutChannels = ch.clone();
         int layers = c.integer("layers_per_block", 1);
         int groups = c.integer("norm_num_groups", 32);
         this.latentChannels = c.integer("latent_channels", 4);
@@ -63,6 +65,19 @@ public final class AutoencoderKL extends Module {
 
     public int latentChannels() {
         return latentChannels;
+    }
+
+    /** {@code block_out_channels} of the config, in encoder order (a copy). */
+    public int[] blockOutChannels() {
+        return blockOutChannels.clone();
+    }
+
+    /**
+     * Image pixels per latent pixel along each axis: every down block but the last halves the resolution, so
+     * f = 2^(blocks − 1) (8 for SD's VAE), diffusers' {@code vae_scale_factor}.
+     */
+    public int downFactor() {
+        return 1 << (blockOutChannels.length - 1);
     }
 
     /** The latent posterior of an image in [−1, 1]. */

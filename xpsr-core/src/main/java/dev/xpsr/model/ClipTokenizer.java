@@ -175,6 +175,18 @@ public final class ClipTokenizer {
         return create(vocabText, vocabJson.toString(), mergesText, mergesTxt.toString());
     }
 
+    /**
+     * A vocabulary/merges pair already read, e.g. from a jar resource; the names label errors.
+     *
+     * @throws IllegalArgumentException naming the source and the offending line, key or position if a text is
+     *     malformed or the vocabulary lacks a special token
+     */
+    public static ClipTokenizer fromText(String vocabJson, String vocabName, String mergesTxt, String mergesName) {
+        Objects.requireNonNull(vocabJson, "vocabJson");
+        Objects.requireNonNull(mergesTxt, "mergesTxt");
+        return create(vocabJson, vocabName, mergesTxt, mergesName);
+    }
+
     /** The full CLIP vocabulary (49,408 tokens) bundled in the jar; loaded once, shared. */
     public static ClipTokenizer bundled() {
         return BundledHolder.INSTANCE;

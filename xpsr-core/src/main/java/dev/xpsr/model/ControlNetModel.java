@@ -90,6 +90,11 @@ public class ControlNetModel extends Module {
         return config.midSpec();
     }
 
+    /** Conditioning-image pixels per latent pixel (8 for SD-style ControlNets), see {@link ControlNetConditioningEmbedding#downFactor}. */
+    public int conditioningDownFactor() {
+        return controlnet_cond_embedding.downFactor();
+    }
+
     /**
      * @param condition         conditioning image (B, 3, 8h, 8w) in [0, 1]
      * @param conditioningScale multiplier of every residual

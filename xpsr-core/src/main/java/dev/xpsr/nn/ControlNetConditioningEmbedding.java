@@ -27,6 +27,11 @@ public class ControlNetConditioningEmbedding extends Module {
         this.conv_out = child("conv_out", Conv2d.same(widths[widths.length - 1], embeddingChannels, 3));
     }
 
+    /** Conditioning-image pixels per latent pixel: 2 per stride-2 conv, 2^(widths − 1) (8 for diffusers' default). */
+    public int downFactor() {
+        return 1 << (blocks.size() / 2);
+    }
+
     public Tensor forward(Tensor condition) {
         return forward(condition, null);
     }

@@ -58,27 +58,28 @@ public final class TiledVaeBench {
         return vae;
     }
 
-    /** Decodes a random latent (1, 4, latent, latent) with the given options and measures it. */
+    /** Decodes a random latent (1, L, latent, latent) with the given options and measures it. */
     public static Result decode(AutoencoderKL vae, int latent, TiledVae.Options options, long seed) {
         int tile = options.decoderTile();
         int pad = options.decoderPad();
-        return measure("decode latent", latent, tile, pad, options.fastMode(), true, seed, 4,
-                z -> new TiledVae(options).decode(vae, z));
+        return measure(vae, "decode latent", latent, tile, pad, options.fastMode(), true, seed,
+                vae.latentChannels(), z -> new TiledVae(options).decode(vae, z));
     }
 
     /** Encodes a random image (1, 3, side, side) in [−1, 1] with the given options and measures it. */
     public static Result encode(AutoencoderKL vae, int side, TiledVae.Options options, long seed) {
         int tile = options.encoderTile();
-        int pad = options.encoderPad();
-        return measure("encode image", side, tile, pad, options.fastMode(), false, seed, 3,
+        int pad = options.encoderPadPixels(vae.downFactor());
+        return measure(vae, "encode image", side, tile, pad, options.fastMode(), false, seed, 3,
                 x -> new TiledVae(options).encode(vae, Torch.clamp(x, -1, 1)).moments);
     }
 
-    private static Result measure(String network, int size, int tile, int pad, boolean fast, boolean decoder,
-                                  long seed, int channels, UnaryOperator<Tensor> run) {
+    /** {@code tile} and {@code pad} in the network's input units (latent px for the decoder, image px for the encoder). */
+    private static Result measure(AutoencoderKL vae, String network, int size, int tile, int pad, boolean fast,
+                                  boolean decoder, long seed, int channels, UnaryOperator<Tensor> run) {
         // 0 tiles: the input fits one tile and the plain forward runs
         int tiles = TileGrid.needsTiling(size, size, tile, pad)
-                ? TileGrid.split(size, size, tile, pad, 8, decoder).tiles().size() : 0;
+                ? TileGrid.split(size, size, tile, pad, vae.downFactor(), decoder).tiles().size() : 0;
         try (PointerScope scope = new PointerScope(); AutoCloseable mode = Torch.inferenceMode()) {
             Tensor input = Torch.randn(Torch.generator(seed), 1, channels, size, size);
             resetPeak();
@@ -86,7 +87,7 @@ public final class TiledVaeBench {
             long t0 = System.nanoTime();
             run.apply(input);
             double seconds = (System.nanoTime() - t0) / 1e9;
-            TiledVaeMemory.Widths w = TiledVaeMemory.Widths.SD15;
+            TiledVaeMemory.Widths w = TiledVaeMemory.Widths.of(vae);
             return new Result(network, size, tile, pad, fast, tiles, seconds, before, ProcessMemory.peakRssBytes(),
                     tiles == 0 ? 0 : TiledVaeMemory.tileBytes(w, decoder, tile, pad),
                     fast ? 0 : TiledVaeMemory.pausedBytes(w, decoder, size, size, tile, pad));
@@ -97,7 +98,7 @@ public final class TiledVaeBench {
 
     /**
      * {@code decode|encode SIZE shared|fast TILE…}: SIZE is the latent side (decode) or image side (encode); each
-     * TILE is measured in turn with XPSR's padding (11 latent px / 32 px).
+     * TILE is measured in turn with XPSR's padding (11 / 4 latent px, i.e. 32 px for the encoder).
      */
     public static void main(String[] args) {
         if (args.length < 4 || !(args[0].equals("decode") || args[0].equals("encode"))) {

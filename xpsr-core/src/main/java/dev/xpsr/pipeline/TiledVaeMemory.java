@@ -1,13 +1,17 @@
 package dev.xpsr.pipeline;
 
 import dev.xpsr.io.JsonConfig;
+import dev.xpsr.model.AutoencoderKL;
 
 /**
  * Memory estimates of the {@link TiledVae}, in bytes of float32 activations, and the tile choice for a budget.
  *
+ * <p>The estimates follow the VAE's {@link Widths} (its {@code block_out_channels}, hence also its down factor f):
+ * the up block i of the decoder runs at (2^i·s)², the down block i of the encoder at (s/2^i)².
+ *
  * <p><b>One tile's working set</b> ({@link #tileBytes}): a tile of side s = T + 2p input units is processed one
  * step at a time, every temporary freed when its step ends, so the peak is a few tensors of the largest
- * activation. For the decoder that is the input of the last up block, widths[1] channels at (8s)² (SD: 256 × 64s²);
+ * activation. For the decoder that is the input of the last up block, widths[1] channels at (f·s)² (SD: 256 × 64s²);
  * for the encoder the first block's widths[0] channels at s² (SD: 128 × s²). At a resnet that changes width the
  * normalised input, its SiLU, the kept 1×1 shortcut and the convolution output are alive together. The model is
  * {@code c + κ · 4 · largest}, fitted to the peak-RSS growth {@link TiledVaeBench} measured on the SD-1.5 VAE
@@ -24,11 +28,12 @@ import dev.xpsr.io.JsonConfig;
  * <p><b>Paused tiles</b> ({@link #pausedBytes}, default mode only): between rounds every tile keeps its activation
  * and its pending shortcut, so all tiles together hold about the whole image's activation at the widest pause,
  * padding overlaps counted per tile. SD decoder: the first resnet of the last up block, 256 + 128 channels at
- * (8s)² per tile. (The reference keeps these in host memory and only the working set on the device.) Measured
+ * (f·s)² per tile. (The reference keeps these in host memory and only the working set on the device.) Measured
  * in default mode, decoder, 64 × 64 latent, tile 16 (9 tiles): +1.55 GiB against 1.50 GiB estimated
  * ({@code tileBytes + pausedBytes}). Fast mode runs tiles one after another and holds no paused tiles.
  *
- * <p>{@link #forBudget} picks the largest tiles whose working set fits the budget, keeping XPSR's paddings.
+ * <p>{@link #forBudget} picks the largest tiles whose working set fits the budget, keeping XPSR's paddings. The
+ * fitted constants κ and c were measured on SD-1.5's VAE only; for other widths the model scales with them.
  */
 public final class TiledVaeMemory {
     /** Decoder working set in units of its largest activation (measured; see the class comment). */
@@ -37,19 +42,34 @@ public final class TiledVaeMemory {
     static final double ENCODER_KAPPA = 4.0;
     /** The constant the encoder measurements showed on top of κ · largest (see the class comment). */
     static final long ENCODER_CONSTANT = 180L << 20;
-    private static final int ENCODER_TILE_MAX = 4096;
-    private static final int DECODER_TILE_MAX = 512;
+    static final int ENCODER_TILE_MAX = 4096;
+    static final int DECODER_TILE_MAX = 512;
 
     private TiledVaeMemory() {
     }
 
     /** The widths an estimate needs: {@code block_out_channels} of a diffusers AutoencoderKL (encoder order). */
     public record Widths(int[] blockOut) {
-        /** Stable Diffusion 1.5's VAE. */
-        public static final Widths SD15 = new Widths(new int[] {128, 256, 512, 512});
+        public Widths {
+            if (blockOut.length == 0) {
+                throw new IllegalArgumentException("a VAE needs at least one block, got block_out_channels []");
+            }
+            blockOut = blockOut.clone();
+        }
 
+        /** From a VAE's {@code config.json}. */
         public static Widths of(JsonConfig config) {
             return new Widths(config.integers("block_out_channels"));
+        }
+
+        /** From a built VAE. */
+        public static Widths of(AutoencoderKL vae) {
+            return new Widths(vae.blockOutChannels());
+        }
+
+        /** Image pixels per latent pixel: 2^(blocks − 1), as {@link AutoencoderKL#downFactor}. */
+        public int downFactor() {
+            return 1 << (blockOut.length - 1);
         }
 
         /** Width of up block i (decoder order). */
@@ -58,7 +78,10 @@ public final class TiledVaeMemory {
         }
     }
 
-    /** Estimated peak bytes of one tile in flight: T + 2p input units on each side, batch 1. */
+    /**
+     * Estimated peak bytes of one tile in flight: T + 2p input units on each side (image pixels for the encoder,
+     * latent pixels for the decoder), batch 1.
+     */
     public static long tileBytes(Widths w, boolean decoder, int tile, int pad) {
         double side = tile + 2.0 * pad;
         double activations = 4 * largestPerPixel(w, decoder) * side * side;
@@ -66,12 +89,12 @@ public final class TiledVaeMemory {
                 : ENCODER_CONSTANT + (long) (ENCODER_KAPPA * activations);
     }
 
-    /** Estimated bytes all paused tiles hold between rounds (default mode), batch 1. */
+    /** Estimated bytes all paused tiles hold between rounds (default mode), batch 1; sizes in input units. */
     public static long pausedBytes(Widths w, boolean decoder, int height, int width, int tile, int pad) {
         if (!TileGrid.needsTiling(height, width, tile, pad)) {
             return 0;
         }
-        int f = 1 << (w.blockOut.length - 1);
+        int f = w.downFactor();
         double area = 0;
         for (TileGrid.Tile t : TileGrid.split(height, width, tile, pad, f, decoder).tiles()) {
             area += (double) t.input().height() * t.input().width();
@@ -80,14 +103,16 @@ public final class TiledVaeMemory {
     }
 
     /**
-     * The largest tiles (encoder: multiples of 8 up to 4096 px, decoder: up to 512 latent px) whose
-     * {@link #tileBytes} fit {@code bytes}, with XPSR's paddings (32 / 11), the reference attention, no fast mode.
+     * The largest tiles (encoder: multiples of the down factor f from 8f up to 4096 px, decoder: up to 512 latent
+     * px) whose {@link #tileBytes} fit {@code bytes}, with XPSR's paddings (4 / 11 latent px), the reference
+     * attention, no fast mode.
      *
-     * @throws IllegalArgumentException when not even a 64 px encoder tile or an 8 px decoder tile fits
+     * @throws IllegalArgumentException when not even an 8 latent px encoder tile or an 8 px decoder tile fits
      */
     public static TiledVae.Options forBudget(long bytes, Widths w) {
         TiledVae.Options xpsr = TiledVae.Options.XPSR;
-        int enc = largestFitting(bytes, w, false, xpsr.encoderPad(), 64, ENCODER_TILE_MAX, 8);
+        int f = w.downFactor();
+        int enc = largestFitting(bytes, w, false, xpsr.encoderPadPixels(f), 8 * f, ENCODER_TILE_MAX, f);
         int dec = largestFitting(bytes, w, true, xpsr.decoderPad(), 8, DECODER_TILE_MAX, 1);
         return xpsr.withEncoderTile(enc, xpsr.encoderPad()).withDecoderTile(dec, xpsr.decoderPad());
     }

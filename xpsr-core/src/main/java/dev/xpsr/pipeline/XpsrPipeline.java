@@ -188,8 +188,9 @@ public final class XpsrPipeline {
     public Tensor initialLatents(Tensor image, Scheduler scheduler, UpscaleOptions options, NoiseSource noise) {
         Tensor z;
         if (options.startFromNoise()) {
-            int c = models.vae().latentChannels();
-            z = noise.next(new long[] {1, c, image.size(2) / 8, image.size(3) / 8});
+            AutoencoderKL vae = models.vae();
+            int f = vae.downFactor();
+            z = noise.next(new long[] {1, vae.latentChannels(), image.size(2) / f, image.size(3) / f});
         } else {
             // a scope of its own: the encoder's activations are freed here, not at the end of the image
             z = Torch.scoped(() -> {
@@ -271,25 +272,37 @@ public final class XpsrPipeline {
     }
 
     /**
-     * Mixture-of-diffusers tiling as XPSR does it: each tile (with its ×8 control-image crop) predicts noise, the
+     * Mixture-of-diffusers tiling as XPSR does it: each tile (with its control-image crop, ×8 for SD's VAE: the
+     * reference hard-codes 8, here it is the control image's size over the latent's) predicts noise, the
      * predictions are blended with Gaussian weights and divided by the summed weights.
      */
     Tensor tiledNoisePrediction(Tensor x, long t, TextContext ctx, Tensor control2, UpscaleOptions options,
                                         List<LatentTiles.Tile> tiles) {
         int tile = tiles.get(0).size();
+        long f = controlPixelsPerLatent(control2, x);
         Tensor weights = placed(TileWeights.gaussian(tile, tile, 1, (int) x.size(1)));
         Tensor sum = Torch.zerosLike(x);
         Tensor contributors = Torch.zerosLike(x);
         for (LatentTiles.Tile tl : tiles) {
             try (PointerScope scope = new PointerScope()) {
                 Tensor xt = x.narrow(2, tl.y(), tile).narrow(3, tl.x(), tile);
-                Tensor ct = control2.narrow(2, tl.y() * 8L, tile * 8L).narrow(3, tl.x() * 8L, tile * 8L);
+                Tensor ct = control2.narrow(2, tl.y() * f, tile * f).narrow(3, tl.x() * f, tile * f);
                 Tensor eps = controlledUnet(xt, t, ctx, ct, options.conditioningScale());
                 sum.narrow(2, tl.y(), tile).narrow(3, tl.x(), tile).add_(eps.mul(weights));
                 contributors.narrow(2, tl.y(), tile).narrow(3, tl.x(), tile).add_(weights);
             }
         }
         return sum.div(contributors);
+    }
+
+    /** The VAE's down factor as the two tensors show it: control image (·, ·, f·h, f·w) over latent (·, ·, h, w). */
+    private static long controlPixelsPerLatent(Tensor control, Tensor latent) {
+        long f = control.size(2) / latent.size(2);
+        if (f < 1 || control.size(2) != f * latent.size(2) || control.size(3) != f * latent.size(3)) {
+            throw new IllegalArgumentException("control image " + control.size(2) + "x" + control.size(3)
+                    + " is not a whole multiple of the latent " + latent.size(2) + "x" + latent.size(3));
+        }
+        return f;
     }
 
     /** {@code t} on the models' device, in their precision. */

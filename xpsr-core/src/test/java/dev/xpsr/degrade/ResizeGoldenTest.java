@@ -40,15 +40,34 @@ class ResizeGoldenTest {
     void scaleFactorMapsCoordinatesWithTheInverseFactorNotInOverOut() {
         try (GoldenFixture f = GoldenFixture.open("basicsr_degradations")) {
             Tensor img = f.tensor("input.interp.img");
+            long[] in = Torch.shape(img);
+            double s = factorWithAFractionalWidth(in[3]);
+            long h = (long) Math.floor(in[2] * s);
+            long w = (long) Math.floor(in[3] * s);
             for (Resize.Mode mode : new Resize.Mode[] {Resize.Mode.BILINEAR, Resize.Mode.BICUBIC}) {
-                Tensor byScale = Resize.byScale(img, mode, 0.7);
-                assertThat(Torch.shape(byScale)).containsExactly(1, 3, 14, 19);
-                // 28 -> 19 columns: 1/0.7 = 1.4286 differs from 28/19 = 1.4737
-                assertThat(Torch.maxAbsDiff(byScale, Resize.toSize(img, mode, 14, 19))).isGreaterThan(1e-3);
+                Tensor byScale = Resize.byScale(img, mode, s);
+                assertThat(Torch.shape(byScale)).as("floor(in * %s)", s).containsExactly(in[0], in[1], h, w);
+                // in/out differs from 1/s along the width, so the sampling positions differ
+                assertThat(Torch.maxAbsDiff(byScale, Resize.toSize(img, mode, h, w)))
+                        .as("%d -> %d columns by factor %s vs by size", in[3], w, s).isGreaterThan(1e-3);
             }
-            Tensor area = Resize.byScale(img, Resize.Mode.AREA, 0.7);
-            assertThat(Torch.maxAbsDiff(area, Resize.toSize(img, Resize.Mode.AREA, 14, 19))).isZero();
+            Tensor area = Resize.byScale(img, Resize.Mode.AREA, s);
+            assertThat(Torch.maxAbsDiff(area, Resize.toSize(img, Resize.Mode.AREA, h, w))).isZero();
         }
+    }
+
+    /**
+     * A shrinking factor s for which width·s lies at least 0.1 above a whole number, so that width / ⌊width·s⌋ differs
+     * clearly from 1/s.
+     */
+    private static double factorWithAFractionalWidth(long width) {
+        for (double s : new double[] {0.7, 0.73, 0.66, 0.59}) {
+            double fraction = width * s - Math.floor(width * s);
+            if (fraction >= 0.1) {
+                return s;
+            }
+        }
+        throw new AssertionError("no test factor gives a fractional width for " + width + " columns");
     }
 
     private static Tensor resize(Tensor img, JsonNode c) {

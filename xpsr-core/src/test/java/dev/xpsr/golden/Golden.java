@@ -1,5 +1,6 @@
 package dev.xpsr.golden;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.xpsr.io.JsonConfig;
 import dev.xpsr.nn.Module;
 import dev.xpsr.nn.WeightLoader;
@@ -26,6 +27,25 @@ public final class Golden {
     public static <M extends Module> M loadWeights(GoldenFixture f, M model, String... ignored) {
         WeightLoader.load(model, WeightSource.of(f.file()).without("input.", "output."), Set.of(ignored));
         return model;
+    }
+
+    /**
+     * The timestep of one of the fixture's {@code extra.cases}: {@code input.<name>.timestep}, 0-d where the
+     * reference passed a 0-d tensor ({@code timestep_is_0d}).
+     */
+    public static Tensor timestep(GoldenFixture f, JsonNode c) {
+        Tensor t = f.tensor("input." + c.required("name").asText() + ".timestep");
+        return c.required("timestep_is_0d").asBoolean() ? t.reshape() : t;
+    }
+
+    /** The first of the fixture's {@code extra.cases} that feeds no ControlNet residuals. */
+    public static JsonNode firstCaseWithoutResiduals(GoldenFixture f) {
+        for (JsonNode c : f.json("extra").required("cases")) {
+            if (!f.has("input." + c.required("name").asText() + ".mid_block_additional_residual")) {
+                return c;
+            }
+        }
+        throw new AssertionError(f.file().path() + ": every case of extra.cases feeds ControlNet residuals");
     }
 
     /** Asserts equal shapes and max |actual − expected| ≤ tol, naming what was compared. */

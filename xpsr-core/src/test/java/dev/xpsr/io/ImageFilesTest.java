@@ -11,10 +11,13 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.stream.Stream;
 
 import static dev.xpsr.io.TestImageBytes.bytes;
 import static dev.xpsr.io.TestImageBytes.chunk;
@@ -102,14 +105,49 @@ class ImageFilesTest {
         assertThat(dir.toFile().list()).containsExactly("again.png");
     }
 
+    /**
+     * The pipeline fixture's LR image is a crop of one of the bundled photos (its README: a crop of
+     * {@code shared/data/images/hr/}, which {@code fixtures/data/images/hr} mirrors), read by Pillow: reading every
+     * bundled photo here must find it pixel for pixel somewhere.
+     */
     @Test
     void rgbPhotoReadsAsPillowDidForThePipelineFixture() throws IOException {
-        RgbImage photo = ImageFiles.read(hrPhotos().resolve("skimage_astronaut.png"));
+        RgbImage lr;
         try (GoldenFixture f = GoldenFixture.open("xpsr_pipeline_tiny")) {
-            RgbImage lr = ImageTensors.fromHwcTensor(f.tensor("input.lr_u8"));
-            // README: "LR = crop x=208, y=96, 40x24 of shared/data/images/hr/skimage_astronaut.png"
-            assertThat(photo.crop(208, 96, lr.width(), lr.height())).isEqualTo(lr);
+            lr = ImageTensors.fromHwcTensor(f.tensor("input.lr_u8"));
         }
+        List<String> found = new ArrayList<>();
+        try (Stream<Path> photos = Files.list(hrPhotos())) {
+            for (Path p : photos.filter(p -> p.toString().endsWith(".png")).sorted().toList()) {
+                int[] at = findCrop(ImageFiles.read(p), lr);
+                if (at != null) {
+                    found.add(p.getFileName() + " at x=" + at[0] + ", y=" + at[1]);
+                }
+            }
+        }
+        assertThat(found).as("bundled photos holding the fixture's %dx%d LR image", lr.width(), lr.height())
+                .isNotEmpty();
+    }
+
+    /** The top-left corner where {@code part} appears in {@code whole} pixel for pixel, or null. */
+    private static int[] findCrop(RgbImage whole, RgbImage part) {
+        for (int y = 0; y + part.height() <= whole.height(); y++) {
+            for (int x = 0; x + part.width() <= whole.width(); x++) {
+                if (samePixel(whole, x, y, part, 0, 0) && whole.crop(x, y, part.width(), part.height()).equals(part)) {
+                    return new int[] {x, y};
+                }
+            }
+        }
+        return null;
+    }
+
+    private static boolean samePixel(RgbImage a, int ax, int ay, RgbImage b, int bx, int by) {
+        for (int c = 0; c < 3; c++) {
+            if (a.get(ax, ay, c) != b.get(bx, by, c)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Test

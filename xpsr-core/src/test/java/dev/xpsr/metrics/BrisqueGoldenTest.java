@@ -29,10 +29,12 @@ class BrisqueGoldenTest {
         Brisque brisque = brisque();
         try (GoldenFixture f = GoldenFixture.open("brisque")) {
             JsonNode cases = f.json("extra").get("cases");
+            assertThat(f.has("input.image_rgb_u8.0")).as("at least one image").isTrue();
             for (int i = 0; f.has("input.image_rgb_u8." + i); i++) {
                 RgbImage image = ImageTensors.fromHwcTensor(f.tensor("input.image_rgb_u8." + i));
                 float[] features = brisque.features(image);
                 float[] want = Torch.toFloats(f.tensor("output.features." + i));
+                assertThat(features).as("case " + i + " feature count").hasSameSizeAs(want);
                 double worst = 0;
                 for (int k = 0; k < want.length; k++) {
                     double rel = Math.abs(features[k] - want[k]) / Math.max(Math.abs(want[k]), 1e-6);

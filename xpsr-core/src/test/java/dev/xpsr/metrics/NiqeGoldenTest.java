@@ -5,6 +5,7 @@ import dev.xpsr.golden.GoldenFixture;
 import dev.xpsr.io.RgbImage;
 import dev.xpsr.torch.ImageTensors;
 import dev.xpsr.torch.Torch;
+import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,6 +35,7 @@ class NiqeGoldenTest {
         Niqe niqe = niqe();
         try (GoldenFixture f = GoldenFixture.open("basicsr_niqe")) {
             JsonNode cases = f.json("extra").get("cases");
+            assertThat(f.has("input.image_rgb_u8.0")).as("at least one image").isTrue();
             for (int i = 0; f.has("input.image_rgb_u8." + i); i++) {
                 RgbImage image = ImageTensors.fromHwcTensor(f.tensor("input.image_rgb_u8." + i));
                 FloatPlane y = niqe.roundedY(image);
@@ -41,7 +43,10 @@ class NiqeGoldenTest {
                 assertThat(y.values()).as("case " + i + " rounded Y").containsExactly(wantY);
 
                 double[][] features = niqe.features(y);
-                float[] want = Torch.toFloats(f.tensor("output.features." + i));
+                Tensor stored = f.tensor("output.features." + i);
+                assertThat(Torch.shape(stored)).as("case " + i + " blocks x features")
+                        .containsExactly(features.length, features[0].length);
+                float[] want = Torch.toFloats(stored);
                 double worst = 0;
                 int flips = 0;
                 for (int b = 0; b < features.length; b++) {
@@ -76,7 +81,8 @@ class NiqeGoldenTest {
         assertThatThrownBy(() -> niqe.score(gray, null)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("96x96");
         try (GoldenFixture f = GoldenFixture.open("basicsr_niqe")) {
-            RgbImage oneBlock = ImageTensors.fromHwcTensor(f.tensor("input.image_rgb_u8.0")).crop(0, 0, 96, 150);
+            // one 96x96 block of the first image (NIQE's images hold at least two)
+            RgbImage oneBlock = ImageTensors.fromHwcTensor(f.tensor("input.image_rgb_u8.0")).crop(0, 0, 96, 96);
             assertThatThrownBy(() -> niqe.score(oneBlock, null)).hasMessageContaining("at least two");
         }
         assertThat(niqe.name()).isEqualTo("niqe");
@@ -87,7 +93,7 @@ class NiqeGoldenTest {
     @Test
     void cropBorderIsAppliedToTheYImage() throws IOException {
         try (GoldenFixture f = GoldenFixture.open("basicsr_niqe")) {
-            RgbImage image = ImageTensors.fromHwcTensor(f.tensor("input.image_rgb_u8.1"));
+            RgbImage image = ImageTensors.fromHwcTensor(f.tensor("input.image_rgb_u8.0"));
             Niqe cropped = Niqe.load(dataFile("iqa/niqe/" + Niqe.PARAMS_FILE), 4);
             FloatPlane y = cropped.roundedY(image);
             assertThat(y.height()).isEqualTo(image.height() - 8);

@@ -26,10 +26,7 @@ class ControlNetModelGoldenTest {
             for (JsonNode c : cases) {
                 String name = c.get("name").asText();
                 assertThat(c.path("guess_mode").asBoolean(false)).as("guess_mode").isFalse();
-                Tensor t = f.tensor("input." + name + ".timestep");
-                if (c.get("timestep_is_0d").asBoolean()) {
-                    t = t.reshape();
-                }
+                Tensor t = Golden.timestep(f, c);
                 ControlNetModel.Output out = net.forward(sample, t, context, cond, c.get("conditioning_scale").asDouble());
                 List<Tensor> expected = f.tensorList("output." + name + ".down_block_res_samples");
                 assertThat(out.down()).hasSameSizeAs(expected);

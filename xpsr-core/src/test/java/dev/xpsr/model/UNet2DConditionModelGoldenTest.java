@@ -25,10 +25,7 @@ class UNet2DConditionModelGoldenTest {
             assertThat(cases.size()).isPositive();
             for (JsonNode c : cases) {
                 String name = c.get("name").asText();
-                Tensor t = f.tensor("input." + name + ".timestep");
-                if (c.get("timestep_is_0d").asBoolean()) {
-                    t = t.reshape();
-                }
+                Tensor t = Golden.timestep(f, c);
                 List<Tensor> down = null;
                 Tensor mid = null;
                 if (f.has("input." + name + ".mid_block_additional_residual")) {

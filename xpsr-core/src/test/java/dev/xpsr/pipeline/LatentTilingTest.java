@@ -46,8 +46,11 @@ class LatentTilingTest {
     void aSingleTileGivesTheUntiledPrediction() throws Exception {
         try (AutoCloseable mode = Torch.inferenceMode()) {
             UpscaleOptions o = UpscaleOptions.DEFAULTS;
-            Tensor x = Torch.randn(Torch.generator(1), 2, 4, 16, 16);
-            Tensor control = Torch.randn(Torch.generator(2), 2, 3, 128, 128);
+            // a 16x16 latent of the UNet's channels and its control image at the ControlNet's scale
+            long channels = pipeline.models().unet().config.inChannels();
+            long imageSide = 16L * pipeline.models().controlNet().conditioningDownFactor();
+            Tensor x = Torch.randn(Torch.generator(1), 2, channels, 16, 16);
+            Tensor control = Torch.randn(Torch.generator(2), 2, 3, imageSide, imageSide);
             TextContext ctx = pipeline.encodePrompts(Prompts.xpsr("a photo", "blurry"));
             Tensor untiled = pipeline.controlledUnet(x, 501, ctx, control, 1.0);
             Tensor tiled = pipeline.tiledNoisePrediction(x, 501, ctx, control, o, LatentTiles.grid(16, 16, 16, 8));
@@ -63,22 +66,26 @@ class LatentTilingTest {
         UpscaleOptions tiledOptions = base.toBuilder().latentTiles(12, 4).build();
         RgbImage tiled = pipeline.upscale(photo, Prompts.xpsr("fruit", "blurry"), tiledOptions,
                 XpsrPipeline.Observer.NONE).beforeColorFix();
-        int h = untiled.height() / 8;
-        int w = untiled.width() / 8;
+        int f = pipeline.models().vae().downFactor();
+        int h = untiled.height() / f;
+        int w = untiled.width() / f;
         List<LatentTiles.Tile> tiles = LatentTiles.grid(h, w, 12, 4);
         assertThat(tiles.size()).as("tiles").isGreaterThan(4);
-        double[] borderAndInterior = seamStatistics(tiled, tiles);
+        double[] borderAndInterior = seamStatistics(tiled, tiles, f);
         System.out.printf("latent tiling on a real photo: mean |step| across tile borders %.2f, inside tiles %.2f;"
                 + " max |tiled - untiled| %d%n", borderAndInterior[0], borderAndInterior[1], maxDiff(tiled, untiled));
         // a seam is a jump between neighbouring pixels at a tile edge that the interior does not show
         assertThat(borderAndInterior[0]).isLessThan(1.5 * borderAndInterior[1] + 2);
     }
 
-    /** Mean absolute horizontal step between neighbouring pixels on tile-edge columns vs elsewhere. */
-    private static double[] seamStatistics(RgbImage img, List<LatentTiles.Tile> tiles) {
+    /**
+     * Mean absolute horizontal step between neighbouring pixels on tile-edge columns vs elsewhere; {@code f} image
+     * pixels per latent pixel.
+     */
+    private static double[] seamStatistics(RgbImage img, List<LatentTiles.Tile> tiles, int f) {
         boolean[] edge = new boolean[img.width()];
         for (LatentTiles.Tile t : tiles) {
-            for (int e : new int[] {t.x() * 8, (t.x() + t.size()) * 8}) {
+            for (int e : new int[] {t.x() * f, (t.x() + t.size()) * f}) {
                 if (e > 0 && e < img.width()) {
                     edge[e] = true;
                 }

@@ -24,14 +24,9 @@ class PreprocessGoldenTest {
     }
 
     @Test
-    void preprocessReproducesAllThreeStagesExactly() {
+    void preprocessReproducesEveryStageTheReferenceRan() {
         try (GoldenFixture f = GoldenFixture.open("xpsr_pipeline_tiny")) {
-            Preprocess.Prepared p = fromArgs(f).prepare(image(f, "input.lr_u8"));
-            ImageCompare.assertExact("up_x4", p.upscaled(), f.tensor("output.preprocess.up_x4_u8"));
-            assertThat(p.shorterSideResized()).as("shorter side below process_size is resized").isNotNull();
-            ImageCompare.assertExact("torchvision_resize", p.shorterSideResized(),
-                    f.tensor("output.preprocess.torchvision_resize_u8"));
-            ImageCompare.assertExact("control image", p.controlImage(), f.tensor("input.control_image_u8"));
+            RecordedPreprocessing.assertMatches(f, fromArgs(f).prepare(image(f, "input.lr_u8")));
         }
     }
 

@@ -1,8 +1,10 @@
 package dev.xpsr.pipeline;
 
+import dev.xpsr.degrade.Resize;
 import dev.xpsr.golden.Golden;
 import dev.xpsr.golden.GoldenFixture;
 import dev.xpsr.model.AutoencoderKL;
+import dev.xpsr.model.Sd15Configs;
 import dev.xpsr.torch.Torch;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
@@ -24,28 +26,54 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * The Tiled VAE on the golden tiny VAE (the reference's weights, SD's topology with 16 channels and 8 groups) and a
- * real photo (a 384 × 384 crop of skimage's astronaut, in [−1, 1]): exact where the reference runs the plain
- * forward, exact when the task queue runs one whole-image tile, and close to the untiled network where it tiles —
- * several times closer than tiles normalised on their own, without a seam.
+ * The Tiled VAE on the golden tiny VAE ({@code vae_tiny}: the reference's weights; its down factor f, widths and
+ * groups come from its config) and a real photo (a square crop of skimage's astronaut of 48 latent px, i.e. 48·f
+ * px, in [−1, 1]): exact where the reference runs the plain forward, exact when the task queue runs one whole-image
+ * tile, and close to the untiled network where it tiles — several times closer than tiles normalised on their own,
+ * without a seam. Every size below is in latent pixels and scaled by f, so the test reads the same on a VAE of any
+ * depth; on SD's ×8 it is the reference's setting (a 384 px crop, encoder tiles of 128 + 2·32 px).
  *
- * <p>Bounds. The test tiles are tiny (cores of 16–21 latent px, 128 px) so that a 384 px image splits; on them
- * the reference algorithm itself stays 3–5 % of the signal's spread off the untiled network (decoder 2.9e-2 mean
- * abs in [−1, 1] units, so the 2e-2 one might hope for does not hold). Where that comes from was measured on these
- * weights: pooling the variance exactly (adding the spread of the tile means, which vaehook leaves out) changed the
- * decoder error from 5.6e-2 to 5.7e-2 (3 × 3 tiles of 12 latent px), removing the attention lowered it to 4.6e-2;
- * the rest is the padding — 11 latent px against the decoder's receptive radius of about 17 latent px
+ * <p>Bounds. The test tiles are tiny (cores of 16–21 latent px) so that the crop splits; on them the reference
+ * algorithm itself stays 3–5 % of the signal's spread off the untiled network (decoder 2.9e-2 mean abs in [−1, 1]
+ * units on the in-repo ×8 VAE, so the 2e-2 one might hope for does not hold). Where that comes from was measured on
+ * those weights: pooling the variance exactly (adding the spread of the tile means, which vaehook leaves out)
+ * changed the decoder error from 5.6e-2 to 5.7e-2 (3 × 3 tiles of 12 latent px), removing the attention lowered it
+ * to 4.6e-2; the rest is the padding — 11 latent px against the decoder's receptive radius of about 17 latent px
  * (11 convolutions at latent resolution, then 7, 7 and 8 at ×2, ×4 and ×8), so on tiles this small every output
- * pixel sees a tile edge. The asserted bounds sit about 30 % above the measured values, and the improvement over
- * per-tile GroupNorm is asserted as a ratio.
+ * pixel sees a tile edge. How far a VAE's outputs reach beyond the padding depends on its weights: a ×4 VAE
+ * of other widths (three blocks, one resnet per block, 4 groups) measured 17–19 % of the spread with XPSR's paddings,
+ * going down to 8 % with 12 latent px of encoder padding. The bounds are therefore fractions of the untiled output's
+ * standard deviation and of the per-tile GroupNorm error, loose enough for both VAEs; what they catch is a tiling
+ * that does not share its statistics (it lands on the per-tile error) or misplaces tiles (errors of the order of
+ * the spread). The printed numbers show the margins.
  */
 class TiledVaeTest {
+    /** Side of the photo crop in latent pixels. */
+    private static final int SIDE = 48;
+    /** Where the crop starts in the photo, in pixels. */
+    private static final int OFFSET = 64;
+    /** Encoder and decoder core tiles of the multi-tile tests, latent px. */
+    private static final int SMALL_TILE = 16;
+    /**
+     * Mean tiled-vs-untiled error allowed, as a fraction of the untiled output's standard deviation, and as a
+     * fraction of the error of tiles normalised on their own (see the class comment for what was measured).
+     */
+    private static final double MAX_ERROR = 0.25;
+    private static final double MAX_ERROR_VS_PER_TILE = 0.8;
+    /** The same for fast mode, whose statistics come from a thumbnail. */
+    private static final double MAX_FAST_MODE_ERROR = 0.3;
+    /** XPSR's paddings, latent px. */
+    private static final int ENCODER_PAD = TiledVae.Options.XPSR.encoderPad();
+    private static final int DECODER_PAD = TiledVae.Options.XPSR.decoderPad();
+
     private static GoldenFixture fixture;
     private static AutoCloseable inference;
     private static AutoencoderKL vae;
-    /** A 384 × 384 crop of the photo, (1, 3, 384, 384) in [−1, 1]. */
+    /** The VAE's down factor (image px per latent px). */
+    private static int f;
+    /** The photo crop, (1, 3, SIDE·f, SIDE·f) in [−1, 1]. */
     private static Tensor image;
-    /** The untiled reference results on it: moments (1, 8, 48, 48), posterior mean, and its decoded image. */
+    /** The untiled reference results on it: moments (1, 2L, SIDE, SIDE), posterior mean, and its decoded image. */
     private static Tensor moments;
     private static Tensor latents;
     private static Tensor decoded;
@@ -55,16 +83,28 @@ class TiledVaeTest {
         fixture = GoldenFixture.open("vae_tiny");
         inference = Torch.inferenceMode();
         vae = Golden.loadWeights(fixture, new AutoencoderKL(Golden.config(fixture)));
+        f = vae.downFactor();
         Tensor photo = readImage(Path.of(System.getProperty("xpsr.data", "../fixtures/data"))
                 .resolve("images/hr/skimage_astronaut.png"));
         // handles of our own, held by static fields outside any scope for the whole class
-        image = new Tensor(photo.narrow(2, 64, 384).narrow(3, 64, 384));
+        image = new Tensor(crop(photo, SIDE * f));
         try (PointerScope scope = new PointerScope()) {
             AutoencoderKL.Posterior p = vae.encode(image);
             moments = keep(p.moments);
             latents = keep(p.mean);
             decoded = keep(vae.decode(latents));
         }
+    }
+
+    /** A side × side crop at (OFFSET, OFFSET); a photo too small for it is enlarged (bicubic) first. */
+    private static Tensor crop(Tensor photo, int side) {
+        long short_ = Math.min(photo.size(2), photo.size(3));
+        if (short_ < OFFSET + side) {
+            double scale = (double) (OFFSET + side) / short_;
+            photo = Torch.clamp(Resize.toSize(photo, Resize.Mode.BICUBIC, (long) Math.ceil(photo.size(2) * scale),
+                    (long) Math.ceil(photo.size(3) * scale)), -1, 1);
+        }
+        return photo.narrow(2, OFFSET, side).narrow(3, OFFSET, side);
     }
 
     private static Tensor keep(Tensor t) {
@@ -94,8 +134,9 @@ class TiledVaeTest {
 
     @Test
     void inputThatFitsOneTileEncodesAndDecodesExactlyAsUntiled() {
-        // 384 = 320 + 2·32 and 48 = 26 + 2·11: the largest inputs vaehook still runs untiled with these tiles
-        TiledVae tiled = new TiledVae(TiledVae.Options.XPSR.withEncoderTile(320, 32).withDecoderTile(26, 11));
+        // the largest tiles vaehook still runs untiled: the crop is exactly one tile plus its two paddings
+        TiledVae tiled = new TiledVae(TiledVae.Options.XPSR.withEncoderTile((SIDE - 2 * ENCODER_PAD) * f, ENCODER_PAD)
+                .withDecoderTile(SIDE - 2 * DECODER_PAD, DECODER_PAD));
         assertThat(Torch.maxAbsDiff(tiled.encode(vae, image).moments, moments)).isLessThanOrEqualTo(1e-5);
         assertThat(Torch.maxAbsDiff(tiled.decode(vae, latents), decoded)).isLessThanOrEqualTo(1e-5);
         TiledVae xpsr = new TiledVae(TiledVae.Options.XPSR);
@@ -119,32 +160,37 @@ class TiledVaeTest {
 
     @Test
     void multiTileEncodeIsCloseToUntiledAndFarCloserThanPerTileGroupNorm() {
-        TileGrid grid = TileGrid.split(384, 384, 128, 32, 8, false);
-        assertThat(grid.tiles()).hasSize(9);
-        Tensor naive = vae.quant_conv.forward(perTile(image, grid, vae.encoder::forward, 8, 48)).narrow(1, 0, 4);
+        int side = SIDE * f;
+        TileGrid grid = TileGrid.split(side, side, SMALL_TILE * f, ENCODER_PAD * f, f, false);
+        assertThat(grid.tiles()).as("tiles of the crop").hasSizeGreaterThan(1);
+        Tensor naive = vae.quant_conv.forward(perTile(image, grid, vae.encoder::forward,
+                vae.encoder.conv_out.outChannels, SIDE)).narrow(1, 0, vae.latentChannels());
         Diff naiveDiff = Diff.of(naive, latents);
-        TiledVae.Options options = TiledVae.Options.XPSR.withEncoderTile(128, 32);
+        TiledVae.Options options = TiledVae.Options.XPSR.withEncoderTile(SMALL_TILE * f, ENCODER_PAD);
         Diff shared = Diff.of(new TiledVae(options.withAttentionNorm(SHARED)).encode(vae, image).mean, latents);
         Tensor reference = new TiledVae(options).encode(vae, image).mean;
-        Tensor referenceWhole = vae.quant_conv.forward(wholeImageTile(image, false, REFERENCE)).narrow(1, 0, 4);
+        Tensor referenceWhole = vae.quant_conv.forward(wholeImageTile(image, false, REFERENCE))
+                .narrow(1, 0, vae.latentChannels());
         Diff referenceDiff = Diff.of(reference, referenceWhole);
-        System.out.printf("encoder, 3x3 tiles of 128+2x32 px, posterior mean (std %.3f) vs untiled: per-tile "
+        double spread = latents.std().item_double();
+        System.out.printf("encoder (x%d), %d tiles of %d+2x%d px, posterior mean (std %.3f) vs untiled: per-tile "
                         + "GroupNorm %s; shared GroupNorm %s; reference attention vs its own one-tile network %s "
-                        + "(vs untiled %s)%n",
-                latents.std().item_double(), naiveDiff, shared, referenceDiff, Diff.of(reference, latents));
-        // measured 3.7e-2 and 4.5e-2 against 2.4e-1 per tile (latent std 0.96); see the class comment for why the
-        // reference's own algorithm stays a few percent off on tiles this small
-        assertThat(shared.mean).isLessThan(5e-2).isLessThan(naiveDiff.mean / 4);
-        assertThat(referenceDiff.mean).isLessThan(6e-2).isLessThan(naiveDiff.mean / 4);
+                        + "(vs untiled %s)%n", f, grid.tiles().size(), SMALL_TILE * f, ENCODER_PAD * f, spread,
+                naiveDiff, shared, referenceDiff, Diff.of(reference, latents));
+        // in-repo x8 VAE: 3.9 % and 4.7 % of the spread against 25 % per tile; a x4 VAE of other widths: 19 % and
+        // 18 % against 34 % (its output reaches further than the padding, see the class comment)
+        assertThat(shared.mean).isLessThan(MAX_ERROR * spread).isLessThan(naiveDiff.mean * MAX_ERROR_VS_PER_TILE);
+        assertThat(referenceDiff.mean).isLessThan(MAX_ERROR * spread)
+                .isLessThan(naiveDiff.mean * MAX_ERROR_VS_PER_TILE);
     }
 
     @Test
     void multiTileDecodeIsCloseToUntiledWithoutSeams() {
-        TileGrid grid = TileGrid.split(48, 48, 16, 11, 8, true);
-        assertThat(grid.tiles()).hasSize(4);
+        TileGrid grid = TileGrid.split(SIDE, SIDE, SMALL_TILE, DECODER_PAD, f, true);
+        assertThat(grid.tiles()).as("tiles of the latent").hasSizeGreaterThan(1);
         Tensor z = vae.post_quant_conv.forward(latents);
-        Tensor naive = perTile(z, grid, vae.decoder::forward, 3, 384);
-        TiledVae.Options options = TiledVae.Options.XPSR.withDecoderTile(16, 11);
+        Tensor naive = perTile(z, grid, vae.decoder::forward, vae.decoder.conv_out.outChannels, (long) SIDE * f);
+        TiledVae.Options options = TiledVae.Options.XPSR.withDecoderTile(SMALL_TILE, DECODER_PAD);
         Tensor shared = new TiledVae(options.withAttentionNorm(SHARED)).decode(vae, latents);
         Tensor reference = new TiledVae(options).decode(vae, latents);
         Tensor referenceWhole = wholeImageTile(z, true, REFERENCE);
@@ -154,35 +200,43 @@ class TiledVaeTest {
         Seams sharedSeams = Seams.of(shared, decoded, grid);
         Diff referenceDiff = Diff.of(reference, referenceWhole);
         Seams referenceSeams = Seams.of(reference, referenceWhole, grid);
-        System.out.printf("decoder, 2x2 tiles of 16+2x11 latent px, image (std %.3f) vs untiled: per-tile GroupNorm "
-                        + "%s, %s; shared GroupNorm %s, %s; reference attention vs its own one-tile network %s, %s "
-                        + "(vs untiled %s)%n", decoded.std().item_double(), naiveDiff, naiveSeams, sharedDiff,
-                sharedSeams, referenceDiff, referenceSeams, Diff.of(reference, decoded));
-        // measured 2.9e-2 and 3.1e-2 against 1.2e-1 per tile, in [−1, 1] units
-        assertThat(sharedDiff.mean).isLessThan(4e-2).isLessThan(naiveDiff.mean / 3);
-        assertThat(referenceDiff.mean).isLessThan(4e-2).isLessThan(naiveDiff.mean / 3);
+        double spread = decoded.std().item_double();
+        System.out.printf("decoder (x%d), %d tiles of %d+2x%d latent px, image (std %.3f) vs untiled: per-tile "
+                        + "GroupNorm %s, %s; shared GroupNorm %s, %s; reference attention vs its own one-tile network "
+                        + "%s, %s (vs untiled %s)%n", f, grid.tiles().size(), SMALL_TILE, DECODER_PAD, spread,
+                naiveDiff, naiveSeams, sharedDiff, sharedSeams, referenceDiff, referenceSeams,
+                Diff.of(reference, decoded));
+        // in-repo x8 VAE: 4.0 % and 4.3 % of the spread against 16 % per tile; a x4 VAE of other widths: 17 % and
+        // 11 % against 23 %
+        assertThat(sharedDiff.mean).isLessThan(MAX_ERROR * spread).isLessThan(naiveDiff.mean * MAX_ERROR_VS_PER_TILE);
+        assertThat(referenceDiff.mean).isLessThan(MAX_ERROR * spread)
+                .isLessThan(naiveDiff.mean * MAX_ERROR_VS_PER_TILE);
+        // the error steps at tile borders (the seams) shrink by 5x (in-repo) and 2x (x4 VAE) against per tile
         for (Seams seams : new Seams[] {sharedSeams, referenceSeams}) {
-            assertThat(seams.bandRatio()).isLessThan(1.5);
-            assertThat(seams.jumpAcross).isLessThan(naiveSeams.jumpAcross / 3);
+            assertThat(seams.bandRatio()).isLessThan(1.6);
+            assertThat(seams.jumpAcross).isLessThan(naiveSeams.jumpAcross / 1.5);
         }
     }
 
     @Test
     void fastModeEstimatesTheStatisticsFromADownsampledImage() {
-        TiledVae.Options options = TiledVae.Options.XPSR.withEncoderTile(128, 32).withDecoderTile(16, 11)
-                .withFastMode(true).withAttentionNorm(SHARED);
+        TiledVae.Options options = TiledVae.Options.XPSR.withEncoderTile(SMALL_TILE * f, ENCODER_PAD)
+                .withDecoderTile(SMALL_TILE, DECODER_PAD).withFastMode(true).withAttentionNorm(SHARED);
         Diff enc = Diff.of(new TiledVae(options).encode(vae, image).mean, latents);
         Diff dec = Diff.of(new TiledVae(options).decode(vae, latents), decoded);
-        System.out.println("fast mode vs untiled: encoder " + enc + ", decoder " + dec);
-        // measured 9.0e-2 and 8.6e-2: statistics of a 128 px (16 latent px) thumbnail are rougher than those
-        // gathered from all tiles (3.7e-2, 2.9e-2), yet still better than per-tile GroupNorm (2.4e-1, 1.2e-1)
-        assertThat(enc.mean).isLessThan(0.12);
-        assertThat(dec.mean).isLessThan(0.11);
+        double encSpread = latents.std().item_double();
+        double decSpread = decoded.std().item_double();
+        System.out.printf("fast mode vs untiled: encoder %s (std %.3f), decoder %s (std %.3f)%n", enc, encSpread, dec,
+                decSpread);
+        // in-repo x8 VAE: 9.3 % and 11.8 % of the spread, a x4 VAE of other widths 23 % and 23 %: statistics of a
+        // thumbnail of one tile are rougher than those gathered from all tiles (3.9 %, 4.0 % in-repo)
+        assertThat(enc.mean).isLessThan(MAX_FAST_MODE_ERROR * encSpread);
+        assertThat(dec.mean).isLessThan(MAX_FAST_MODE_ERROR * decSpread);
     }
 
     @Test
     void tileGridFollowsVaehookSplit() {
-        // decoder, 64 latent px, tile 16, pad 11: 3 cores of ⌈42/3⌉ = 14 rounded up to 16, from 11
+        // decoder of SD's x8 VAE, 64 latent px, tile 16, pad 11: 3 cores of ⌈42/3⌉ = 14 rounded up to 16, from 11
         TileGrid grid = TileGrid.split(64, 64, 16, 11, 8, true);
         TileGrid.Tile first = grid.tiles().get(0);
         TileGrid.Tile middle = grid.tiles().get(4);
@@ -193,6 +247,10 @@ class TiledVaeTest {
         assertThat(middle.output()).isEqualTo(new TileGrid.Box(27 * 8, 43 * 8, 27 * 8, 43 * 8));
         assertThat(last.input()).isEqualTo(new TileGrid.Box(32, 64, 32, 64));
         assertThat(last.output()).isEqualTo(new TileGrid.Box(43 * 8, 512, 43 * 8, 512));
+        // the same split for a x4 VAE: the same input boxes, output boxes scaled by 4
+        TileGrid x4 = TileGrid.split(64, 64, 16, 11, 4, true);
+        assertThat(x4.tiles().get(4).input()).isEqualTo(middle.input());
+        assertThat(x4.tiles().get(4).output()).isEqualTo(new TileGrid.Box(27 * 4, 43 * 4, 27 * 4, 43 * 4));
         assertThat(TileGrid.roundedCore(14, 16)).isEqualTo(16);
         assertThat(TileGrid.roundedCore(21, 21)).isEqualTo(21);
         assertThat(TileGrid.needsTiling(256, 256, 192, 32)).isFalse();
@@ -206,49 +264,100 @@ class TiledVaeTest {
     }
 
     @Test
+    void xpsrPaddingsAreFixedInLatentPixels() {
+        TiledVae.Options xpsr = TiledVae.Options.XPSR;
+        // vaehook's 32 px and 11 latent px for SD's x8 VAE
+        assertThat(xpsr.encoderPadPixels(8)).isEqualTo(32);
+        assertThat(xpsr.decoderPad()).isEqualTo(11);
+        assertThat(xpsr.encoderPadPixels(4)).isEqualTo(16);
+        assertThat(xpsr.encoderPadPixels(f) % f).as("encoder padding on the latent grid").isZero();
+    }
+
+    @Test
     void optionsRejectNonPositiveTilesNegativePadsAndOffGridEncoderTiles() {
         TiledVae.Options o = TiledVae.Options.XPSR;
-        assertThatThrownBy(() -> o.withEncoderTile(0, 32)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> o.withEncoderTile(0, 4)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("encoderTile must be positive");
         assertThatThrownBy(() -> o.withDecoderTile(-8, 11)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("decoderTile must be positive");
-        assertThatThrownBy(() -> o.withEncoderTile(1024, -8)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> o.withEncoderTile(1024, -1)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("encoderPad must be zero or positive");
         assertThatThrownBy(() -> o.withDecoderTile(224, -1)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("decoderPad must be zero or positive");
-        assertThatThrownBy(() -> o.withEncoderTile(1000, 30)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("multiples of 8");
-        assertThatThrownBy(() -> new TiledVae(o.withEncoderTile(64, 32)).encode(vae, image.narrow(2, 0, 300)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("image height 300");
+        // off the latent grid of this VAE: half a latent pixel more than a whole tile
+        int offGrid = SMALL_TILE * f + f / 2;
+        assertThatThrownBy(() -> new TiledVae(o.withEncoderTile(offGrid, ENCODER_PAD)).encode(vae, image))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("encoderTile " + offGrid)
+                .hasMessageContaining("multiple of the VAE's down factor " + f);
+        long offGridHeight = image.size(2) - f / 2;
+        assertThatThrownBy(() -> new TiledVae(o.withEncoderTile(SMALL_TILE * f, ENCODER_PAD))
+                .encode(vae, image.narrow(2, 0, offGridHeight)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("image height " + offGridHeight)
+                .hasMessageContaining("down factor " + f);
         assertThat(o.withDecoderTile(7, 0).decoderTile()).isEqualTo(7);
     }
 
     @Test
-    void budgetPicksTheLargestTilesWhoseEstimateFits() {
-        TiledVaeMemory.Widths sd = TiledVaeMemory.Widths.SD15;
-        for (long budget : new long[] {1L << 30, 4L << 30, 16L << 30}) {
-            TiledVae.Options o = TiledVae.Options.forBudget(budget);
-            assertThat(TiledVaeMemory.tileBytes(sd, true, o.decoderTile(), 11)).isLessThanOrEqualTo(budget);
-            assertThat(TiledVaeMemory.tileBytes(sd, true, o.decoderTile() + 1, 11)).isGreaterThan(budget);
-            assertThat(TiledVaeMemory.tileBytes(sd, false, o.encoderTile(), 32)).isLessThanOrEqualTo(budget);
-            assertThat(TiledVaeMemory.tileBytes(sd, false, o.encoderTile() + 8, 32)).isGreaterThan(budget);
-            System.out.printf("budget %d GiB: encoder tile %d px, decoder tile %d latent px%n", budget >> 30,
-                    o.encoderTile(), o.decoderTile());
+    void budgetPicksTheLargestTilesWhoseEstimateFitsThisVae() {
+        TiledVaeMemory.Widths widths = TiledVaeMemory.Widths.of(vae);
+        assertThat(widths.downFactor()).isEqualTo(f);
+        int encoderPad = TiledVae.Options.XPSR.encoderPadPixels(f);
+        for (long budget : new long[] {256L << 20, 512L << 20, 1L << 30}) {
+            TiledVae.Options o = TiledVae.Options.forBudget(budget).forVae(widths);
+            assertThat(o.memoryBudget()).as("resolved into tiles").isZero();
+            assertThat(o.encoderTile() % f).as("encoder tile on the latent grid").isZero();
+            assertThat(TiledVaeMemory.tileBytes(widths, true, o.decoderTile(), DECODER_PAD)).isLessThanOrEqualTo(budget);
+            assertThat(TiledVaeMemory.tileBytes(widths, false, o.encoderTile(), encoderPad)).isLessThanOrEqualTo(budget);
+            if (o.decoderTile() < TiledVaeMemory.DECODER_TILE_MAX) {
+                assertThat(TiledVaeMemory.tileBytes(widths, true, o.decoderTile() + 1, DECODER_PAD))
+                        .isGreaterThan(budget);
+            }
+            if (o.encoderTile() < TiledVaeMemory.ENCODER_TILE_MAX) {
+                assertThat(TiledVaeMemory.tileBytes(widths, false, o.encoderTile() + f, encoderPad))
+                        .isGreaterThan(budget);
+            }
         }
-        assertThat(TiledVae.Options.forBudget(4L << 30).decoderTile())
-                .isGreaterThan(TiledVae.Options.forBudget(1L << 30).decoderTile());
-        assertThatThrownBy(() -> TiledVae.Options.forBudget(1L << 20)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("memory budget");
+    }
+
+    @Test
+    void aBudgetIsTurnedIntoTilesForTheVaeTheTilingMeets() {
+        // a budget that fits encoder tiles smaller than the crop: the tiled result is the one of those tiles
+        TiledVaeMemory.Widths widths = TiledVaeMemory.Widths.of(vae);
+        int pad = TiledVae.Options.XPSR.encoderPadPixels(f);
+        long budget = TiledVaeMemory.tileBytes(widths, false, SMALL_TILE * f, pad);
+        TiledVae.Options chosen = TiledVae.Options.forBudget(budget).forVae(widths);
+        assertThat(chosen.encoderTile()).as("encoder tile for %d bytes", budget).isEqualTo(SMALL_TILE * f);
+        Tensor byBudget = new TiledVae(TiledVae.Options.forBudget(budget).withFastMode(true)).encode(vae, image).mean;
+        Tensor byTiles = new TiledVae(chosen.withFastMode(true)).encode(vae, image).mean;
+        assertThat(Torch.maxAbsDiff(byBudget, byTiles)).isZero();
+        assertThat(Torch.maxAbsDiff(byBudget, latents)).as("tiled, not whole").isPositive();
+    }
+
+    @Test
+    void budgetForSdsVaeKeepsItsTiles() {
+        // SD-1.5's VAE: the tiles this model chose before it followed the VAE's config
+        TiledVaeMemory.Widths sd = TiledVaeMemory.Widths.of(Sd15Configs.vae());
+        long[] budgets = {1L << 30, 4L << 30, 16L << 30};
+        int[][] tiles = {{592, 35}, {1344, 93}, {2816, 209}};
+        for (int i = 0; i < budgets.length; i++) {
+            TiledVae.Options o = TiledVae.Options.forBudget(budgets[i]).forVae(sd);
+            assertThat(new int[] {o.encoderTile(), o.decoderTile()}).as("%d GiB", budgets[i] >> 30)
+                    .containsExactly(tiles[i]);
+            assertThat(o.encoderPadPixels(8)).isEqualTo(32);
+        }
+        assertThatThrownBy(() -> TiledVae.Options.forBudget(1L << 20).forVae(sd)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("memory budget").hasMessageContaining("64 px encoder tile");
     }
 
     /** Runs the program on one tile covering the whole input (no tiling rule, no padding). */
     private static Tensor wholeImageTile(Tensor input, boolean decoder, TiledVae.AttentionNorm norm) {
         int h = (int) input.size(2);
         int w = (int) input.size(3);
-        TileGrid grid = TileGrid.split(h, w, Math.max(h, w), 0, 8, decoder);
+        TileGrid grid = TileGrid.split(h, w, Math.max(h, w), 0, f, decoder);
         VaeProgram program = decoder ? VaeProgram.decoder(vae.decoder, norm) : VaeProgram.encoder(vae.encoder, norm);
-        long channels = decoder ? 3 : 8;
-        Tensor out = Torch.zeros(1, channels, decoder ? h * 8L : h / 8, decoder ? w * 8L : w / 8);
+        long channels = decoder ? vae.decoder.conv_out.outChannels : vae.encoder.conv_out.outChannels;
+        Tensor out = Torch.zeros(1, channels, decoder ? (long) h * f : h / f, decoder ? (long) w * f : w / f);
         try (TileQueue queue = TileQueue.shared(program)) {
             queue.run(input, grid, out);
         }

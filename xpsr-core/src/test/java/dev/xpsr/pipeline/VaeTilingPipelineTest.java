@@ -41,8 +41,10 @@ class VaeTilingPipelineTest {
     @Test
     void smallTilesAreUsedAndStayCloseToTheUntiledResult() {
         RgbImage untiled = run(TiledVae.Options.UNTILED);
-        // 240×160 control image: encoder tiles of 64 px (pad 8) and decoder tiles of 8 latent px (pad 2)
-        RgbImage tiled = run(TiledVae.Options.XPSR.withEncoderTile(64, 8).withDecoderTile(8, 2));
+        // 240×160 control image: encoder tiles of 8 latent px (64 px for a x8 VAE) padded by 1, decoder tiles of
+        // 8 latent px padded by 2
+        int f = pipeline.models().vae().downFactor();
+        RgbImage tiled = run(TiledVae.Options.XPSR.withEncoderTile(8 * f, 1).withDecoderTile(8, 2));
         assertThat(tiled.width()).isEqualTo(untiled.width());
         assertThat(tiled.height()).isEqualTo(untiled.height());
         byte[] a = tiled.toHwcBytes();
@@ -55,9 +57,25 @@ class VaeTilingPipelineTest {
             max = Math.max(max, d);
         }
         double mean = (double) sum / a.length;
-        System.out.printf("tiled VAE in the pipeline (encoder tiles 64 px, decoder tiles 8 latent px): mean |tiled - untiled| "
-                + "%.3f, max %d (8-bit)%n", mean, max);
+        System.out.printf("tiled VAE in the pipeline (x%d; encoder tiles %d px, decoder tiles 8 latent px): mean "
+                + "|tiled - untiled| %.3f, max %d (8-bit); untiled spread %.3f%n", f, 8 * f, mean, max, spread(b));
         assertThat(max).as("the tiled VAE was used").isGreaterThan(0);
-        assertThat(mean).isLessThan(3.0);
+        // in-repo models: 2.4 against a spread of 28 (9 %); how far a VAE's output reaches beyond the padding depends
+        // on its weights (see TiledVaeTest), so the bound is a fraction of the image's own spread
+        assertThat(mean).isLessThan(0.25 * spread(b));
+    }
+
+    /** Mean absolute deviation of the 8-bit values from their mean. */
+    private static double spread(byte[] v) {
+        double mean = 0;
+        for (byte b : v) {
+            mean += b & 0xff;
+        }
+        mean /= v.length;
+        double dev = 0;
+        for (byte b : v) {
+            dev += Math.abs((b & 0xff) - mean);
+        }
+        return dev / v.length;
     }
 }

@@ -15,6 +15,7 @@ import dev.xpsr.nn.TextContext;
 import dev.xpsr.nn.WeightLoader;
 import dev.xpsr.nn.WeightSource;
 import dev.xpsr.scheduler.NoiseSource;
+import dev.xpsr.scheduler.Sampler;
 import dev.xpsr.scheduler.Scheduler;
 import dev.xpsr.scheduler.SchedulerConfig;
 import dev.xpsr.torch.ImageTensors;
@@ -68,9 +69,7 @@ class XpsrPipelineGoldenTest {
     @Test
     void preprocessingReproducesTestPyImagesExactly() {
         Preprocess.Prepared p = new Preprocess(options.upscale(), options.processSize()).prepare(image("input.lr_u8"));
-        assertThat(p.upscaled()).isEqualTo(image("output.preprocess.up_x4_u8"));
-        assertThat(p.shorterSideResized()).isEqualTo(image("output.preprocess.torchvision_resize_u8"));
-        assertThat(p.controlImage()).isEqualTo(image("input.control_image_u8"));
+        RecordedPreprocessing.assertMatches(f, p);
     }
 
     @Test
@@ -113,8 +112,9 @@ class XpsrPipelineGoldenTest {
         RgbImage fin = new Preprocess(o.upscale(), o.processSize())
                 .restoreSize(o.colorFix().apply(out.get(0), control()), lr.width(), lr.height());
         assertImagesClose("tiled final", fin, image("output.tiled.final_u8"));
-        Golden.assertClose("tile weights", TileWeights.gaussian(tiled.get("tile_size_used").asInt(),
-                tiled.get("tile_size_used").asInt(), 1, 4), f.tensor("output.tiled.gaussian_weights"), 1e-6);
+        int tile = tiled.get("tile_size_used").asInt();
+        Golden.assertClose("tile weights", TileWeights.gaussian(tile, tile, 1, pipeline.models().unet().config.inChannels()),
+                f.tensor("output.tiled.gaussian_weights"), 1e-6);
     }
 
     /** Runs the pipeline stage by stage on the recorded draws, checking each stage; returns the 8-bit image. */
@@ -218,14 +218,19 @@ class XpsrPipelineGoldenTest {
         return model;
     }
 
+    /** test.py's arguments as the fixture recorded them (sampler DDPM and the AdaIN colour fix, as test.py has). */
     private static UpscaleOptions optionsFrom(JsonNode args) {
-        return UpscaleOptions.builder().steps(args.get("num_inference_steps").asInt())
-                .guidance(args.get("guidance_scale").asDouble())
-                .conditioningScale(args.get("conditioning_scale").asDouble())
-                .addedNoiseLevel(args.get("added_noise_level").asInt())
-                .startFromNoise(args.get("init_latent_with_noise").asBoolean())
-                .processSize(args.get("process_size").asInt())
-                .latentTiles(args.get("latent_tiled_size").asInt(), args.get("latent_tiled_overlap").asInt())
-                .seed(args.get("seed").asLong()).build();
+        TiledVae.Options xpsr = TiledVae.Options.XPSR;
+        TiledVae.Options vaeTiles = xpsr.withEncoderTile(args.required("encoder_tiled_size").asInt(), xpsr.encoderPad())
+                .withDecoderTile(args.required("decoder_tiled_size").asInt(), xpsr.decoderPad());
+        return UpscaleOptions.builder().steps(args.required("num_inference_steps").asInt())
+                .guidance(args.required("guidance_scale").asDouble())
+                .conditioningScale(args.required("conditioning_scale").asDouble())
+                .addedNoiseLevel(args.required("added_noise_level").asInt())
+                .startFromNoise(args.required("init_latent_with_noise").asBoolean())
+                .sampler(Sampler.DDPM).colorFix(ColorFixMode.ADAIN).upscale(args.required("upscale").asInt())
+                .processSize(args.required("process_size").asInt())
+                .latentTiles(args.required("latent_tiled_size").asInt(), args.required("latent_tiled_overlap").asInt())
+                .seed(args.required("seed").asLong()).vaeTiles(vaeTiles).build();
     }
 }
