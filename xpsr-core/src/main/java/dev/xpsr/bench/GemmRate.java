@@ -1,5 +1,6 @@
 package dev.xpsr.bench;
 
+import dev.xpsr.torch.ExactTuning;
 import dev.xpsr.torch.NativeStartup;
 import dev.xpsr.torch.Torch;
 import dev.xpsr.util.Stopwatch;
@@ -14,12 +15,12 @@ import org.bytedeco.pytorch.Tensor;
  * <ul>
  *   <li>{@code torch.mm} through the BLAS libtorch links (OpenBLAS), its threads raised to the ATen count for the
  *       measurement only (the engine pins them to one, see {@link NativeStartup});</li>
- *   <li>{@link Torch#linear}, the route the networks' linear layers take (oneDNN on ATen's threads).</li>
+ *   <li>{@link Torch#linear} with {@link ExactTuning#ONEDNN_LINEAR} on (oneDNN on ATen's threads).</li>
  * </ul>
  * The faster of the two is the machine's GEMM rate.
  *
  * @param blas   GFLOP/s of {@code torch.mm} on the BLAS
- * @param linear GFLOP/s of the networks' linear route
+ * @param linear GFLOP/s of the oneDNN linear route
  * @param size   the side n of the product
  */
 public record GemmRate(double blas, double linear, int size) {
@@ -47,7 +48,13 @@ public record GemmRate(double blas, double linear, int size) {
             } finally {
                 openblas.blas_set_num_threads(blasThreads);
             }
-            double linear = flops / medianSeconds(() -> Torch.linear(a, b, null), runs) / 1e9;
+            boolean was = ExactTuning.ONEDNN_LINEAR.set(true);
+            double linear;
+            try {
+                linear = flops / medianSeconds(() -> Torch.linear(a, b, null), runs) / 1e9;
+            } finally {
+                ExactTuning.ONEDNN_LINEAR.set(was);
+            }
             return new GemmRate(blas, linear, n);
         } catch (Exception e) {
             throw new IllegalStateException("timing the GEMM failed: " + e.getMessage(), e);

@@ -366,8 +366,9 @@ public final class Torch {
     // ---------------------------------------------------------------- torch.nn.functional
 
     /**
-     * {@code y = x Wᵀ + b}; {@code bias} may be null. Large float32 products on the CPU run on oneDNN
-     * ({@link OneDnnLinear}: all ATen threads) instead of the BLAS, which is pinned to one thread.
+     * {@code y = x Wᵀ + b}; {@code bias} may be null. With {@link ExactTuning#ONEDNN_LINEAR} on, large float32
+     * products on the CPU run on oneDNN ({@link OneDnnLinear}: all ATen threads) instead of the BLAS, which is pinned
+     * to one thread.
      */
     public static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
         long t0 = Profiler.begin();
