@@ -17,8 +17,8 @@ import java.util.Map;
  * scalar operators, allocation, Java) is shown as "untimed" within each region.
  */
 final class ProfileReport {
-    private static final String ROW = "  %-34s %8.2f %6.1f%% %9.1f %8.1f %6.1f%%%n";
-    private static final String HEAD = "  %-34s %8s %7s %9s %8s %7s%n";
+    private static final String ROW = "  %-40s %8.2f %6.1f%% %9.1f %8.1f %6.1f%%%n";
+    private static final String HEAD = "  %-40s %8s %7s %9s %8s %7s%n";
 
     private final PrintWriter out;
     private final double total;
