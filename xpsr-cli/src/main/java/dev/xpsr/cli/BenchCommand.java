@@ -80,7 +80,8 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--compare", paramLabel = "NAME",
             description = "step: time the pass alternately without and with the exact speed-up NAME ("
-                    + "onednn-linear, ...), --runs pairs after the warm-up, and report both medians.")
+                    + "onednn-linear or encode-condition-once), --runs pairs after the warm-up, and report both "
+                    + "medians; with --profile, profile a pass each way.")
     String compare;
 
     @Option(names = "--runs", defaultValue = "3", description = "Timed runs (default: ${DEFAULT-VALUE}).")
@@ -149,10 +150,11 @@ public final class BenchCommand implements Callable<Integer> {
         if (runs < 1 || warmup < 0 || batch < 1 || latent < 8 || steps < 1 || inputSize < 8) {
             throw new IllegalArgumentException("--runs, --batch, --steps ≥ 1, --warmup ≥ 0, --latent and --input-size ≥ 8");
         }
+        ExactTuning tuning = compare == null ? null : speedUpNamed(compare);
         out.printf("engine: libtorch 2.10 (CPU), %d ATen threads%n", threads.start(1));
         return switch (subject) {
             case unet -> timeUnet();
-            case step -> timeStep();
+            case step -> timeStep(tuning);
             case upscale -> timeUpscale();
             case metrics -> timeMetrics();
             case gemm -> timeGemm();
@@ -172,7 +174,8 @@ public final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    private int timeStep() {
+    /** One ControlNet + UNet pass; with {@code tuning}, timed and profiled without and with it. */
+    private int timeStep(ExactTuning tuning) {
         long t0 = System.nanoTime();
         XpsrModels m = RandomXpsrModels.create(seed);
         built("XPSR ControlNet + UNet (SD-1.5 sizes)", m.controlNet().parameterCount() + m.unet().parameterCount(), t0);
@@ -180,29 +183,29 @@ public final class BenchCommand implements Callable<Integer> {
         Tensor sample = Torch.randn(g, batch, 4, latent, latent);
         TextContext ctx = new TextContext(Torch.randn(g, batch, 77, 768), Torch.randn(g, batch, 77, 768));
         // the guidance batch holds the same control image in every sample, as the pipeline's does
-        Tensor image = Torch.rand(g, 1, 3, latent * 8L, latent * 8L).expand(batch, 3, latent * 8L, latent * 8L);
+        long side = latent * (long) m.controlNet().conditioningDownFactor();
+        Tensor image = Torch.rand(g, 1, 3, side, side).expand(batch, 3, side, side);
         GemmRate gemmRate = profile ? GemmRate.measure(GEMM_SIZE, runs) : null;
         XpsrPipeline pipeline = new XpsrPipeline(m);
         // one open cache, as the denoising loop holds one: its encoding of the image is computed once
         try (ConditionCache conditions = ConditionCache.open()) {
             Runnable step = () -> pipeline.controlledUnet(sample, 951, ctx, image, 1.0);
-            if (compare != null) {
-                compared(ExactTuning.parse(compare), step);
+            if (tuning != null) {
+                compared(tuning, step);
             } else {
                 report("XPSR step (ControlNet + UNet)", timed(step));
             }
-            if (profile && compare != null) {
-                ExactTuning tuning = ExactTuning.parse(compare);
-                boolean was = tuning.set(false);
-                try {
-                    out.printf("profile without %s:%n", tuning.id());
-                    profiled(step, gemmRate);
-                } finally {
-                    tuning.set(was);
+            if (profile && tuning != null) {
+                for (boolean on : new boolean[] {false, true}) {
+                    boolean was = tuning.set(on);
+                    try {
+                        out.printf("profile %s %s:%n", on ? "with" : "without", tuning.id());
+                        profiled(step, gemmRate);
+                    } finally {
+                        tuning.set(was);
+                    }
                 }
-                out.printf("profile with %s:%n", tuning.id());
-            }
-            if (profile) {
+            } else if (profile) {
                 profiled(step, gemmRate);
             }
         }
@@ -293,13 +296,13 @@ public final class BenchCommand implements Callable<Integer> {
      * with it on, and prints the medians of each.
      */
     private void compared(ExactTuning tuning, Runnable pass) {
-        for (int i = 0; i < warmup; i++) {
-            out.printf("warm-up run %d: %.3f s%n", i + 1, timedOnce(pass));
-        }
         double[] off = new double[runs];
         double[] on = new double[runs];
-        boolean was = tuning.enabled();
+        boolean was = tuning.set(true);
         try {
+            for (int i = 0; i < warmup; i++) {
+                out.printf("warm-up run %d: %.3f s%n", i + 1, timedOnce(pass));
+            }
             for (int i = 0; i < runs; i++) {
                 tuning.set(false);
                 off[i] = timedOnce(pass);
@@ -314,6 +317,15 @@ public final class BenchCommand implements Callable<Integer> {
         double after = Stopwatch.median(on);
         out.printf(Locale.ROOT, "%s: median %.2f s without, %.2f s with (x%.3f) over %d pairs; peak RSS %s%n",
                 tuning.id(), before, after, after / before, runs, ProcessMemory.format(ProcessMemory.peakRssBytes()));
+    }
+
+    /** The exact speed-up {@code --compare} names. */
+    private static ExactTuning speedUpNamed(String name) {
+        try {
+            return ExactTuning.parse(name);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--compare: " + e.getMessage(), e);
+        }
     }
 
     /** Seconds of one pass in inference mode and its own scope. */
