@@ -340,20 +340,12 @@ public final class BenchCommand implements Callable<Integer> {
     /** Median seconds of {@code runs} timed passes after {@code warmup} untimed ones, each in its own scope. */
     private double timed(Runnable pass) {
         double[] times = new double[runs];
-        try (AutoCloseable mode = Torch.inferenceMode()) {
-            for (int i = -warmup; i < runs; i++) {
-                double s = Stopwatch.seconds(() -> {
-                    try (PointerScope scope = new PointerScope()) {
-                        pass.run();
-                    }
-                });
-                if (i >= 0) {
-                    times[i] = s;
-                }
-                out.printf("%s run %d: %.3f s%n", i < 0 ? "warm-up" : "timed", i < 0 ? i + warmup + 1 : i + 1, s);
+        for (int i = -warmup; i < runs; i++) {
+            double s = timedOnce(pass);
+            if (i >= 0) {
+                times[i] = s;
             }
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
+            out.printf("%s run %d: %.3f s%n", i < 0 ? "warm-up" : "timed", i < 0 ? i + warmup + 1 : i + 1, s);
         }
         return Stopwatch.median(times);
     }
