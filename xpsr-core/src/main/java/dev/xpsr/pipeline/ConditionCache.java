@@ -6,7 +6,6 @@ import dev.xpsr.torch.ExactTuning;
 import dev.xpsr.torch.Torch;
 import org.bytedeco.pytorch.Tensor;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -22,7 +21,9 @@ import java.util.Map;
  * through the whole loop, so no other tensor can take its place while the cache is open. The cache is opened by the
  * loop on its own thread ({@link #open}), which spares the pipeline's per-step methods a parameter; per-step code
  * asks {@link #encode}, which computes directly when no cache is open or {@link ExactTuning#ENCODE_CONDITION_ONCE}
- * is off. Cached tensors are retained past the steps' scopes and released on {@link #close}.
+ * is off. Only the embedding is kept (retained past the steps' scopes, released on {@link #close}): the pixel-space
+ * Degradation-Free predictions are training targets, and keeping them for every tile crop of a large image would
+ * cost memory for nothing.
  */
 public final class ConditionCache implements AutoCloseable {
     private static final ThreadLocal<ConditionCache> OPEN = new ThreadLocal<>();
@@ -55,13 +56,13 @@ public final class ConditionCache implements AutoCloseable {
         return cache;
     }
 
-    /** The encoding of {@code control} (B, 3, H, W): from the open cache, else computed now. */
+    /** The encoding of {@code control} (B, 3, H, W): from the open cache (its embedding only), else computed now. */
     public static EncodedCondition encode(XpsrControlNetModel controlNet, Tensor control) {
         ConditionCache cache = OPEN.get();
         if (cache == null || !ExactTuning.ENCODE_CONDITION_ONCE.enabled()) {
             return controlNet.encodeCondition(control);
         }
-        return cache.encoded.computeIfAbsent(View.of(control), v -> retained(controlNet.encodeCondition(
+        return cache.encoded.computeIfAbsent(View.of(control), v -> embeddingRetained(controlNet.encodeCondition(
                 sameImageInEverySample(control) ? control.narrow(0, 0, 1) : control)));
     }
 
@@ -69,7 +70,6 @@ public final class ConditionCache implements AutoCloseable {
     public void close() {
         for (EncodedCondition c : encoded.values()) {
             c.embedding().releaseReference();
-            c.rgbPredictions().forEach(Tensor::releaseReference);
         }
         encoded.clear();
         if (OPEN.get() == this) {
@@ -91,10 +91,8 @@ public final class ConditionCache implements AutoCloseable {
         return true;
     }
 
-    private static EncodedCondition retained(EncodedCondition c) {
+    private static EncodedCondition embeddingRetained(EncodedCondition c) {
         c.embedding().retainReference();
-        List<Tensor> rgbs = new ArrayList<>(c.rgbPredictions());
-        rgbs.forEach(Tensor::retainReference);
-        return new EncodedCondition(c.embedding(), rgbs);
+        return new EncodedCondition(c.embedding(), List.of());
     }
 }
