@@ -173,6 +173,19 @@ public final class TiledVae {
         return options;
     }
 
+    /**
+     * How many tiles an input of {@code height × width} (latent px for the decoder, image px for the encoder) is cut
+     * into for this VAE; 0 when it fits one tile and the plain forward runs.
+     */
+    public int tileCount(AutoencoderKL vae, int height, int width, boolean decoder) {
+        Options o = options.forVae(TiledVaeMemory.Widths.of(vae));
+        int f = vae.downFactor();
+        int tile = decoder ? o.decoderTile : o.encoderTile;
+        int pad = decoder ? o.decoderPad : o.encoderPadPixels(f);
+        return TileGrid.needsTiling(height, width, tile, pad)
+                ? TileGrid.split(height, width, tile, pad, f, decoder).tiles().size() : 0;
+    }
+
     /** The latent posterior of an image (B, 3, H, W) in [−1, 1], tiled when the image is larger than one tile. */
     public AutoencoderKL.Posterior encode(AutoencoderKL vae, Tensor image) {
         Options o = options.forVae(TiledVaeMemory.Widths.of(vae));
