@@ -71,6 +71,21 @@ public final class XpsrControlNetModel extends ControlNetModel {
     }
 
     /**
+     * What the pyramid image encoder makes of one conditioning image: the embedding added to {@code conv_in(sample)}
+     * and the pixel-space Degradation-Free predictions. It depends on the image alone, so a denoising loop computes it
+     * once and reuses it at every step.
+     */
+    public record EncodedCondition(Tensor embedding, List<Tensor> rgbPredictions) {
+    }
+
+    /** Runs the image encoder on {@code condition} (B, 3, 8h, 8w) in [0, 1]. */
+    public EncodedCondition encodeCondition(Tensor condition) {
+        List<Tensor> rgbs = new ArrayList<>();
+        Tensor embedded = controlnet_cond_embedding.forward(condition, rgbs);
+        return new EncodedCondition(embedded, rgbs);
+    }
+
+    /**
      * One pass.
      *
      * @param ctx               high-level prompt embeddings and low-level ones (null: the fusion branch is skipped)
@@ -78,9 +93,8 @@ public final class XpsrControlNetModel extends ControlNetModel {
      * @param conditioningScale multiplier of the residuals (not of the degradation heads)
      */
     public Result forward(Tensor sample, Tensor timesteps, TextContext ctx, Tensor condition, double conditioningScale) {
-        List<Tensor> rgbs = new ArrayList<>();
-        Tensor embedded = controlnet_cond_embedding.forward(condition, rgbs);
-        Features f = features(sample, timesteps, ctx, embedded);
+        EncodedCondition encoded = encodeCondition(condition);
+        Features f = features(sample, timesteps, ctx, encoded.embedding());
         List<Tensor> latentPreds = new ArrayList<>();
         Tensor latentMid = null;
         if (conv_degradation != null) {
@@ -89,6 +103,16 @@ public final class XpsrControlNetModel extends ControlNetModel {
             }
             latentMid = conv_degradation_mid.get(0).forward(f.mid());
         }
-        return new Result(scaled(f, conditioningScale), latentPreds, latentMid, rgbs);
+        return new Result(scaled(f, conditioningScale), latentPreds, latentMid, encoded.rgbPredictions());
+    }
+
+    /**
+     * The residuals alone from an already {@link #encodeCondition encoded} image (batch 1 broadcasts over the
+     * sample's batch): what inference uses. The latent Degradation-Free heads only give training targets, so they are
+     * not run.
+     */
+    public Output residuals(Tensor sample, Tensor timesteps, TextContext ctx, EncodedCondition condition,
+                            double conditioningScale) {
+        return scaled(features(sample, timesteps, ctx, condition.embedding()), conditioningScale);
     }
 }

@@ -3,6 +3,7 @@ package dev.xpsr.pipeline;
 import dev.xpsr.io.RgbImage;
 import dev.xpsr.model.AutoencoderKL;
 import dev.xpsr.model.ControlNetModel;
+import dev.xpsr.model.XpsrControlNetModel;
 import dev.xpsr.nn.TextContext;
 import dev.xpsr.pipeline.XpsrModels.Network;
 import dev.xpsr.scheduler.NoiseSource;
@@ -10,6 +11,7 @@ import dev.xpsr.scheduler.Scheduler;
 import dev.xpsr.scheduler.StepOutput;
 import dev.xpsr.torch.ImageTensors;
 import dev.xpsr.torch.NativeStartup;
+import dev.xpsr.torch.Profiler;
 import dev.xpsr.torch.Torch;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
@@ -235,6 +237,7 @@ public final class XpsrPipeline {
         long[] timesteps = scheduler.timesteps();
         Tensor z = latents;
         z.retainReference();
+        ConditionCache conditions = ConditionCache.open();
         try {
             for (int i = 0; i < timesteps.length; i++) {
                 if (observer.cancelled()) {
@@ -255,6 +258,8 @@ public final class XpsrPipeline {
         } catch (RuntimeException | Error e) {
             z.releaseReference();
             throw e;
+        } finally {
+            conditions.close();
         }
         return z;
     }
@@ -287,9 +292,11 @@ public final class XpsrPipeline {
     /** One ControlNet + UNet pass. */
     public Tensor controlledUnet(Tensor x, long t, TextContext ctx, Tensor control, double conditioningScale) {
         Tensor timestep = Torch.scalarTensor(t);
-        ControlNetModel.Output residuals = models.controlNet().forward(x, timestep, ctx, control, conditioningScale)
-                .residuals();
-        return models.unet().forward(x, timestep, ctx, residuals.down(), residuals.mid());
+        XpsrControlNetModel controlNet = models.controlNet();
+        ControlNetModel.Output residuals = Profiler.network("ControlNet", () -> controlNet.residuals(x, timestep, ctx,
+                ConditionCache.encode(controlNet, control), conditioningScale));
+        return Profiler.network("UNet", () -> models.unet().forward(x, timestep, ctx, residuals.down(),
+                residuals.mid()));
     }
 
     /**
