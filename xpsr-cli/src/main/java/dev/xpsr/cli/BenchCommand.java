@@ -6,17 +6,22 @@ import dev.xpsr.api.ProgressListener;
 import dev.xpsr.api.UpscaleRequest;
 import dev.xpsr.api.UpscaleResult;
 import dev.xpsr.api.Upscaler;
+import dev.xpsr.bench.GemmRate;
 import dev.xpsr.bench.RandomXpsrModels;
 import dev.xpsr.io.ImageFiles;
 import dev.xpsr.io.RgbImage;
-import dev.xpsr.model.ControlNetModel;
+import dev.xpsr.metrics.PretrainedFile;
 import dev.xpsr.model.Sd15Configs;
 import dev.xpsr.model.UNet2DConditionModel;
 import dev.xpsr.nn.Init;
 import dev.xpsr.nn.TextContext;
+import dev.xpsr.pipeline.ConditionCache;
 import dev.xpsr.pipeline.LatentPreview;
 import dev.xpsr.pipeline.PilResize;
 import dev.xpsr.pipeline.XpsrModels;
+import dev.xpsr.pipeline.XpsrPipeline;
+import dev.xpsr.torch.ExactTuning;
+import dev.xpsr.torch.Profiler;
 import dev.xpsr.torch.Torch;
 import dev.xpsr.util.BundledData;
 import dev.xpsr.util.ProcessMemory;
@@ -47,6 +52,8 @@ import java.util.concurrent.Callable;
         description = "Benchmark full-size networks (SD-1.5 configs, random weights): median time and peak RSS; "
                 + "or the quality metrics' images per second at 512x512.")
 public final class BenchCommand implements Callable<Integer> {
+    private static final int GEMM_SIZE = 4096;
+
     /** What to time. */
     enum Subject {
         /** one SD-1.5 UNet forward */
@@ -56,13 +63,27 @@ public final class BenchCommand implements Callable<Integer> {
         /** a whole restoration of a real photo through the pipeline */
         upscale,
         /** every quality metric on 512x512 crops of real photos, in images per second */
-        metrics
+        metrics,
+        /** a float32 4096^3 matrix product: the GEMM rate the networks' GFLOP/s are held against */
+        gemm
     }
 
     @Option(names = "--subject", defaultValue = "unet",
-            description = "unet (SD-1.5 UNet forward), step (XPSR ControlNet + UNet), upscale (whole pipeline) or "
-                    + "metrics (images/s of each quality metric at 512x512) (default: ${DEFAULT-VALUE}).")
+            description = "unet (SD-1.5 UNet forward), step (XPSR ControlNet + UNet), upscale (whole pipeline), "
+                    + "metrics (images/s of each quality metric at 512x512) or gemm (float32 4096^3 product, "
+                    + "GFLOP/s) (default: ${DEFAULT-VALUE}).")
     Subject subject;
+
+    @Option(names = "--profile",
+            description = "step: after the timed runs, one more pass with the profiler on: time, FLOPs, GFLOP/s "
+                    + "and share of the GEMM rate (measured first) per operator kind and block family.")
+    boolean profile;
+
+    @Option(names = "--compare", paramLabel = "NAME",
+            description = "step: time the pass alternately without and with the exact speed-up NAME ("
+                    + "onednn-linear or encode-condition-once), --runs pairs after the warm-up, and report both "
+                    + "medians; with --profile, profile a pass each way.")
+    String compare;
 
     @Option(names = "--runs", defaultValue = "3", description = "Timed runs (default: ${DEFAULT-VALUE}).")
     int runs;
@@ -130,12 +151,14 @@ public final class BenchCommand implements Callable<Integer> {
         if (runs < 1 || warmup < 0 || batch < 1 || latent < 8 || steps < 1 || inputSize < 8) {
             throw new IllegalArgumentException("--runs, --batch, --steps ≥ 1, --warmup ≥ 0, --latent and --input-size ≥ 8");
         }
+        ExactTuning tuning = compare == null ? null : speedUpNamed(compare);
         out.printf("engine: libtorch 2.10 (CPU), %d ATen threads%n", threads.start(1));
         return switch (subject) {
             case unet -> timeUnet();
-            case step -> timeStep();
+            case step -> timeStep(tuning);
             case upscale -> timeUpscale();
             case metrics -> timeMetrics();
+            case gemm -> timeGemm();
         };
     }
 
@@ -152,20 +175,56 @@ public final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    private int timeStep() {
+    /** One ControlNet + UNet pass; with {@code tuning}, timed and profiled without and with it. */
+    private int timeStep(ExactTuning tuning) {
         long t0 = System.nanoTime();
         XpsrModels m = RandomXpsrModels.create(seed);
         built("XPSR ControlNet + UNet (SD-1.5 sizes)", m.controlNet().parameterCount() + m.unet().parameterCount(), t0);
         Generator g = Torch.generator(seed + 1);
         Tensor sample = Torch.randn(g, batch, 4, latent, latent);
         TextContext ctx = new TextContext(Torch.randn(g, batch, 77, 768), Torch.randn(g, batch, 77, 768));
-        Tensor image = Torch.rand(g, batch, 3, latent * 8L, latent * 8L);
-        double median = timed(() -> {
-            Tensor t = Torch.scalarTensor(951);
-            ControlNetModel.Output res = m.controlNet().forward(sample, t, ctx, image, 1.0).residuals();
-            m.unet().forward(sample, t, ctx, res.down(), res.mid());
-        });
-        report("XPSR step (ControlNet + UNet)", median);
+        // the guidance batch holds the same control image in every sample, as the pipeline's does
+        long side = latent * (long) m.controlNet().conditioningDownFactor();
+        Tensor image = Torch.rand(g, 1, 3, side, side).expand(batch, 3, side, side);
+        GemmRate gemmRate = profile ? GemmRate.measure(GEMM_SIZE, runs) : null;
+        XpsrPipeline pipeline = new XpsrPipeline(m);
+        // one open cache, as the denoising loop holds one: its encoding of the image is computed once
+        try (ConditionCache conditions = ConditionCache.open()) {
+            Runnable step = () -> pipeline.controlledUnet(sample, 951, ctx, image, 1.0);
+            if (tuning != null) {
+                compared(tuning, step);
+            } else {
+                report("XPSR step (ControlNet + UNet)", timed(step));
+            }
+            if (profile && tuning != null) {
+                for (boolean on : new boolean[] {false, true}) {
+                    boolean was = tuning.set(on);
+                    try {
+                        out.printf("profile %s %s:%n", on ? "with" : "without", tuning.id());
+                        profiled(step, gemmRate);
+                    } finally {
+                        tuning.set(was);
+                    }
+                }
+            } else if (profile) {
+                profiled(step, gemmRate);
+            }
+        }
+        return 0;
+    }
+
+    private void profiled(Runnable pass, GemmRate gemmRate) {
+        try (Profiler p = Profiler.start()) {
+            double seconds = timedOnce(pass);
+            new ProfileReport(out, seconds, gemmRate).print(p);
+        }
+    }
+
+    private int timeGemm() {
+        GemmRate r = GemmRate.measure(GEMM_SIZE, runs);
+        out.printf(Locale.ROOT, "float32 %d^3 product, median of %d runs: torch.mm on the BLAS %.1f GFLOP/s, the "
+                + "linear route (oneDNN) %.1f GFLOP/s; GEMM rate %.1f GFLOP/s%n", r.size(), runs, r.blas(),
+                r.linear(), r.best());
         return 0;
     }
 
@@ -215,7 +274,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     private int timeMetrics() throws IOException {
         new MetricsBench(out, this::timed, runs, seed).run(metricNames, images, BundledData.folder(),
-                weights != null ? weights : MetricOptions.defaultWeightsFolder());
+                weights != null ? weights : PretrainedFile.defaultFolder());
         return 0;
     }
 
@@ -233,23 +292,61 @@ public final class BenchCommand implements Callable<Integer> {
                 ProcessMemory.format(ProcessMemory.peakRssBytes()));
     }
 
+    /**
+     * Times {@code pass} alternately without and with {@code tuning} (off first in each pair), after the warm-up
+     * with it on, and prints the medians of each.
+     */
+    private void compared(ExactTuning tuning, Runnable pass) {
+        double[] off = new double[runs];
+        double[] on = new double[runs];
+        boolean was = tuning.set(true);
+        try {
+            for (int i = 0; i < warmup; i++) {
+                out.printf("warm-up run %d: %.3f s%n", i + 1, timedOnce(pass));
+            }
+            for (int i = 0; i < runs; i++) {
+                tuning.set(false);
+                off[i] = timedOnce(pass);
+                tuning.set(true);
+                on[i] = timedOnce(pass);
+                out.printf(Locale.ROOT, "pair %d: without %s %.3f s, with %.3f s%n", i + 1, tuning.id(), off[i], on[i]);
+            }
+        } finally {
+            tuning.set(was);
+        }
+        double before = Stopwatch.median(off);
+        double after = Stopwatch.median(on);
+        out.printf(Locale.ROOT, "%s: median %.2f s without, %.2f s with (x%.3f) over %d pairs; peak RSS %s%n",
+                tuning.id(), before, after, after / before, runs, ProcessMemory.format(ProcessMemory.peakRssBytes()));
+    }
+
+    /** The exact speed-up {@code --compare} names. */
+    private static ExactTuning speedUpNamed(String name) {
+        try {
+            return ExactTuning.parse(name);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--compare: " + e.getMessage(), e);
+        }
+    }
+
+    /** Seconds of one pass in inference mode and its own scope. */
+    private static double timedOnce(Runnable pass) {
+        try (AutoCloseable mode = Torch.inferenceMode(); PointerScope scope = new PointerScope()) {
+            return Stopwatch.seconds(pass);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Median seconds of {@code runs} timed passes after {@code warmup} untimed ones, each in its own scope. */
     private double timed(Runnable pass) {
         double[] times = new double[runs];
-        try (AutoCloseable mode = Torch.inferenceMode()) {
-            for (int i = -warmup; i < runs; i++) {
-                double s = Stopwatch.seconds(() -> {
-                    try (PointerScope scope = new PointerScope()) {
-                        pass.run();
-                    }
-                });
-                if (i >= 0) {
-                    times[i] = s;
-                }
-                out.printf("%s run %d: %.3f s%n", i < 0 ? "warm-up" : "timed", i < 0 ? i + warmup + 1 : i + 1, s);
+        for (int i = -warmup; i < runs; i++) {
+            double s = timedOnce(pass);
+            if (i >= 0) {
+                times[i] = s;
             }
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
+            out.printf("%s run %d: %.3f s%n", i < 0 ? "warm-up" : "timed", i < 0 ? i + warmup + 1 : i + 1, s);
         }
         return Stopwatch.median(times);
     }

@@ -110,7 +110,7 @@ public final class BenchmarkQualityCommand implements Callable<Integer> {
                 b -> b.steps(steps).processSize(processSize), selection, metricOptions.batch());
         QualityBenchmark.Outcome outcome;
         try (ProgressBars progress = new ProgressBars(err)) {
-            outcome = benchmark.run(out, metricOptions.describe(metricSettings), progress);
+            outcome = benchmark.run(out, metricSettings.describe(), progress);
         }
         if (outcome.samples().isEmpty()) {
             err.println("benchmark-quality: no photo of at least " + crop + "x" + crop + " in " + settings.photos());

@@ -1,5 +1,6 @@
 package dev.xpsr.cli;
 
+import dev.xpsr.degrade.TrainingSetLayout;
 import dev.xpsr.net.RetryPolicy;
 import dev.xpsr.prompt.AnalyserPromptSource;
 import dev.xpsr.prompt.CaptionBatch;
@@ -9,6 +10,7 @@ import dev.xpsr.prompt.HttpCaptionClient;
 import dev.xpsr.prompt.Instruction;
 import dev.xpsr.prompt.Prompt;
 import dev.xpsr.prompt.PromptKind;
+import dev.xpsr.prompt.PromptSource;
 import dev.xpsr.prompt.PromptStore;
 import dev.xpsr.prompt.ServerConfig;
 import dev.xpsr.prompt.ServerPromptSource;
@@ -24,6 +26,7 @@ import picocli.CommandLine.Parameters;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,13 +34,19 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
- * {@code xpsr caption DIR}: writes XPSR's prompt files for every image of a folder — the high-level caption from a
- * model server (OpenAI-compatible or Ollama), the low-level description from the built-in degradation analyser
- * or a server — into {@code highlevel_prompt/} and {@code lowlevel_prompt_q/}. Prompts already there are kept
- * (resume), failures are listed at the end and the exit code is 1 when there were any.
+ * {@code xpsr caption DIR}: writes XPSR's prompt files for every image of a folder and its sub-folders — the
+ * high-level caption from a model server (OpenAI-compatible or Ollama), the low-level description from the
+ * built-in degradation analyser or a server — into {@code highlevel_prompt/} and {@code lowlevel_prompt_q/},
+ * mirroring sub-folders. A training tree made by {@code xpsr degrade} ({@code HR/} + {@code LR/}, or
+ * {@code dataset_<k>/}) is captioned whole, as XPSR's {@code *_prompt_train.py} do: its LR images into those two
+ * folders, its HR images into {@code highlevel_prompt_GT/} and {@code lowlevel_prompt_q_GT/}, beside each set's
+ * {@code HR/}. Prompts already there are kept (resume), failures are listed at the end and the exit code is 1
+ * when there were any.
  */
 @Command(name = "caption", mixinStandardHelpOptions = true,
-        description = {"Write XPSR prompt files (highlevel_prompt/, lowlevel_prompt_q/) for the images of DIR.",
+        description = {"Write XPSR prompt files (highlevel_prompt/, lowlevel_prompt_q/) for the images of DIR and "
+                + "its sub-folders; for a training tree from 'xpsr degrade' (HR/ + LR/ or dataset_<k>/) also the "
+                + "_GT prompt folders from its HR images.",
                 "High-level captions come from a model server (--server); low-level descriptions from the built-in "
                         + "degradation analyser, or from a server with --lowlevel-model.",
                 "Existing prompt files are kept unless --overwrite; the exit code is 1 if any prompt failed."})
@@ -45,12 +54,13 @@ public final class CaptionCommand implements Callable<Integer> {
     /** Where low-level prompts come from. */
     enum LowLevelSource { analyser, server, none }
 
-    @Parameters(index = "0", paramLabel = "DIR", description = "Folder of LR images (XPSR layout: <set>/LR).")
+    @Parameters(index = "0", paramLabel = "DIR",
+            description = "Folder of LR images (XPSR layout: <set>/LR), or a training tree (HR/ + LR/, dataset_<k>/).")
     Path folder;
 
     @Option(names = "--prompts", paramLabel = "ROOT",
             description = "Folder that holds highlevel_prompt/ and lowlevel_prompt_q/ (default: DIR's parent when "
-                    + "DIR is named LR, as in XPSR datasets; else DIR).")
+                    + "DIR is named LR, as in XPSR datasets; else DIR; a training tree keeps them in each set).")
     Path promptRoot;
 
     @Option(names = "--server", paramLabel = "URL",
@@ -136,28 +146,65 @@ public final class CaptionCommand implements Callable<Integer> {
 
     private final PrintStream out = System.out;
 
+    /** One batch: the images of one folder, their prompt folders' root and the kinds written for them. */
+    private record Part(Path images, PromptStore store, List<CaptionBatch.Target> targets,
+                        List<CaptionBatch.Job> jobs) {
+    }
+
     @Override
     public Integer call() throws IOException, InterruptedException {
-        List<CaptionBatch.Job> jobs = jobs();
-        Path root = promptRoot != null ? promptRoot : defaultRoot(folder);
-        List<Path> images = CaptionBatch.imagesIn(folder);
-        out.printf("%d images in %s; prompts in %s%n", images.size(), folder, root.toAbsolutePath());
-        jobs.forEach(j -> out.printf("  %s <- %s%n", j.kind().folder(), j.source().describe()));
+        List<Part> parts = parts();
+        int total = 0;
+        for (Part part : parts) {
+            out.printf("%d images in %s; prompts in %s%n", part.targets().size(), part.images(),
+                    part.store().root().toAbsolutePath());
+            part.jobs().forEach(j -> out.printf("  %s <- %s%n", j.kind().folder(), j.source().describe()));
+            total += part.targets().size();
+        }
         int threads = lowlevelSource() == LowLevelSource.analyser && server == null
                 ? Runtime.getRuntime().availableProcessors() : Math.max(1, concurrency);
-        CaptionBatch batch = new CaptionBatch(new PromptStore(root), jobs, overwrite, threads);
-        CaptionBatch.Report report;
-        try (ProgressBar bar = progressBar(images.size())) {
-            report = batch.run(images, result -> {
-                bar.step();
-                if (verbose) {
-                    report(result);
-                }
-            });
+        CaptionBatch.Report report = new CaptionBatch.Report(0, 0, 0, List.of());
+        try (ProgressBar bar = progressBar(total)) {
+            for (Part part : parts) {
+                CaptionBatch batch = new CaptionBatch(part.store(), part.jobs(), overwrite, threads);
+                report = report.plus(batch.run(part.targets(), result -> {
+                    bar.step();
+                    if (verbose) {
+                        report(result);
+                    }
+                }));
+            }
         }
         out.println(report.summary());
         report.failures().forEach(f -> out.println("  failed: " + f));
         return report.failures().isEmpty() ? 0 : 1;
+    }
+
+    /**
+     * A training tree's sets each give two parts, LR images into the LR prompt folders and HR images into the
+     * {@code _GT} ones; any other folder gives one part of LR prompts.
+     */
+    private List<Part> parts() throws IOException {
+        Sources sources = sources();
+        if (!Files.isDirectory(folder)) {
+            throw new IOException(folder + " is not a folder");
+        }
+        List<Part> parts = new ArrayList<>();
+        for (Path set : TrainingSetLayout.sets(folder)) {
+            PromptStore store = new PromptStore(set);
+            parts.add(part(set.resolve("LR"), store, sources.jobs(PromptKind.HIGH_LEVEL, PromptKind.LOW_LEVEL)));
+            parts.add(part(set.resolve("HR"), store,
+                    sources.jobs(PromptKind.HIGH_LEVEL_GT, PromptKind.LOW_LEVEL_GT)));
+        }
+        if (parts.isEmpty()) {
+            PromptStore store = new PromptStore(promptRoot != null ? promptRoot : defaultRoot(folder));
+            parts.add(part(folder, store, sources.jobs(PromptKind.HIGH_LEVEL, PromptKind.LOW_LEVEL)));
+        }
+        return parts;
+    }
+
+    private static Part part(Path images, PromptStore store, List<CaptionBatch.Job> jobs) throws IOException {
+        return new Part(images, store, CaptionBatch.imagesUnder(images), jobs);
     }
 
     /** XPSR keeps prompt folders beside {@code LR/}; any other folder holds its own. */
@@ -167,32 +214,46 @@ public final class CaptionCommand implements Callable<Integer> {
         return name != null && name.toString().equals("LR") && abs.getParent() != null ? abs.getParent() : abs;
     }
 
-    private List<CaptionBatch.Job> jobs() {
-        List<CaptionBatch.Job> jobs = new ArrayList<>();
+    /** Where each prompt kind's text comes from; a null source writes no prompts of its kind. */
+    private record Sources(PromptSource high, PromptSource low) {
+        /** The jobs writing the {@code highKind} and {@code lowKind} prompts. */
+        List<CaptionBatch.Job> jobs(PromptKind highKind, PromptKind lowKind) {
+            List<CaptionBatch.Job> jobs = new ArrayList<>();
+            if (high != null) {
+                jobs.add(new CaptionBatch.Job(highKind, high));
+            }
+            if (low != null) {
+                jobs.add(new CaptionBatch.Job(lowKind, low));
+            }
+            return jobs;
+        }
+    }
+
+    /** The sources the options ask for, each server client made once for every folder. */
+    private Sources sources() {
+        PromptSource high = null;
         if (server != null) {
             if (model == null) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--server needs --model");
             }
-            jobs.add(new CaptionBatch.Job(PromptKind.HIGH_LEVEL,
-                    new ServerPromptSource(client(model), highlevelInstruction)));
+            high = new ServerPromptSource(client(model), highlevelInstruction);
         }
-        switch (lowlevelSource()) {
-            case analyser -> jobs.add(new CaptionBatch.Job(PromptKind.LOW_LEVEL,
-                    new AnalyserPromptSource(new DegradationAnalyser())));
+        PromptSource low = switch (lowlevelSource()) {
+            case analyser -> new AnalyserPromptSource(new DegradationAnalyser());
             case server -> {
                 if (server == null) {
                     throw new CommandLine.ParameterException(spec.commandLine(), "--lowlevel server needs --server");
                 }
-                jobs.add(new CaptionBatch.Job(PromptKind.LOW_LEVEL, new ServerPromptSource(
-                        client(lowlevelModel != null ? lowlevelModel : model), lowlevelInstruction)));
+                yield new ServerPromptSource(client(lowlevelModel != null ? lowlevelModel : model),
+                        lowlevelInstruction);
             }
-            case none -> { }
-        }
-        if (jobs.isEmpty()) {
+            case none -> null;
+        };
+        if (high == null && low == null) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "nothing to write: give --server for high-level captions or a --lowlevel source");
         }
-        return jobs;
+        return new Sources(high, low);
     }
 
     private LowLevelSource lowlevelSource() {

@@ -4,6 +4,7 @@ import dev.xpsr.eval.MetricSelection;
 import dev.xpsr.metrics.ColorSpace;
 import dev.xpsr.metrics.Convention;
 import dev.xpsr.metrics.MetricRegistry;
+import dev.xpsr.metrics.PretrainedFile;
 import dev.xpsr.metrics.WeightOpener;
 import dev.xpsr.torch.Placement;
 import dev.xpsr.util.BundledData;
@@ -11,10 +12,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * The metric options shared by {@code xpsr eval} and {@code xpsr benchmark-quality}, and the metrics they select
@@ -85,20 +84,6 @@ public final class MetricOptions {
                 weightsFolder(), WeightOpener.standard(), placement(cl));
     }
 
-    /** A readable summary of the settings for the report header. */
-    Map<String, String> describe(MetricRegistry.Settings s) {
-        Map<String, String> out = new LinkedHashMap<>();
-        out.put("PSNR/SSIM convention", s.convention().description()
-                + (s.convention() == Convention.XPSR_TEST ? "" : "; crop border " + s.cropBorder() + "; "
-                + (s.yChannel() ? "Y channel" : "RGB")
-                + (s.convention() == Convention.PYIQA ? " (" + s.colorSpace().name().toLowerCase(Locale.ROOT) + ")"
-                        : "")));
-        out.put("metric weights", s.weightsDir().toString());
-        out.put("NIQE/BRISQUE models", s.dataDir().resolve("iqa").toString());
-        out.put("device", s.placement().device());
-        return out;
-    }
-
     /** Loads the chosen metrics of {@code registry}; unknown names are an error naming the known ones. */
     MetricSelection select(MetricRegistry registry) {
         try {
@@ -117,15 +102,7 @@ public final class MetricOptions {
     }
 
     private Path weightsFolder() {
-        return weights != null ? weights : defaultWeightsFolder();
-    }
-
-    /** {@code $TORCH_HOME/hub/checkpoints}, else {@code ~/.cache/torch/hub/checkpoints}. */
-    static Path defaultWeightsFolder() {
-        String torchHome = System.getenv("TORCH_HOME");
-        Path home = torchHome != null && !torchHome.isBlank() ? Path.of(torchHome)
-                : Path.of(System.getProperty("user.home"), ".cache", "torch");
-        return home.resolve("hub").resolve("checkpoints");
+        return weights != null ? weights : PretrainedFile.defaultFolder();
     }
 
     private Convention convention(CommandLine cl) {

@@ -1,6 +1,7 @@
 package dev.xpsr.cli;
 
 import dev.xpsr.pipeline.ColorFixMode;
+import dev.xpsr.pipeline.OutputSize;
 import dev.xpsr.pipeline.UpscaleOptions;
 import dev.xpsr.scheduler.Sampler;
 import picocli.CommandLine.Mixin;
@@ -34,8 +35,19 @@ final class SamplingOptions {
     @Option(names = "--color-fix", defaultValue = "adain", description = "adain, wavelet or none (default: ${DEFAULT-VALUE}).")
     String colorFix;
 
+    @Option(names = "--scale", defaultValue = "4",
+            description = "Integer scale factor, at least 1 (test.py's upscale); 1 restores without enlarging, as "
+                    + "XPSR's validation config (default: ${DEFAULT-VALUE}).")
+    int scale;
+
+    @Option(names = "--size", paramLabel = "WxH",
+            description = "Output size in pixels instead of --scale (XPSR only), e.g. 1920x1080; the input is "
+                    + "resized to it before diffusion and the result to it after.")
+    String size;
+
     @Option(names = "--process-size", defaultValue = "512",
-            description = "Shorter side raised to this before diffusion (default: ${DEFAULT-VALUE}).")
+            description = "Shorter side the scaled input is raised to before diffusion when it is smaller; the "
+                    + "result is brought back to the output size (default: ${DEFAULT-VALUE}).")
     int processSize;
 
     @Option(names = "--tile", defaultValue = "320",
@@ -56,7 +68,9 @@ final class SamplingOptions {
     UpscaleOptions options() {
         return UpscaleOptions.builder().steps(steps).guidance(guidance).conditioningScale(conditioningScale)
                 .seed(seed).addedNoiseLevel(addedNoise).startFromNoise(startFromNoise).sampler(Sampler.parse(sampler))
-                .colorFix(ColorFixMode.parse(colorFix)).processSize(processSize).latentTiles(tile, tileOverlap)
+                .colorFix(ColorFixMode.parse(colorFix)).upscale(scale)
+                .outputSize(size == null ? null : OutputSize.parse(size)).processSize(processSize)
+                .latentTiles(tile, tileOverlap)
                 .vaeTiles(vaeTiling.toOptions()).build();
     }
 }

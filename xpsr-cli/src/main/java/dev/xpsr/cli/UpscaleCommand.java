@@ -26,9 +26,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-/** {@code xpsr upscale}: ×4 restoration of image files with XPSR or a baseline method, through {@link Upscaler}. */
+/**
+ * {@code xpsr upscale}: restoration of image files (×4 by default, any integer scale or an explicit size) with XPSR
+ * or a baseline method, through {@link Upscaler}.
+ */
 @Command(name = "upscale", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Restore degraded photos x4 with XPSR (Stable Diffusion 1.5 + XPSR ControlNet) or a baseline.",
+        description = "Restore degraded photos (x4, or --scale / --size) with XPSR (Stable Diffusion 1.5 + XPSR "
+                + "ControlNet) or a baseline.",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:every image was written (or skipped as existing)", "1:at least one image failed",
                 "2:invalid options, or a method whose files are missing or cannot be loaded"})
@@ -98,8 +102,8 @@ public final class UpscaleCommand implements Callable<Integer> {
             return 2;
         }
         try (upscaler) {
-            out.printf("%s ready in %.1f s (%s)%n", chosen.id(), (System.nanoTime() - t0) / 1e9,
-                    upscaler.placement());
+            out.printf("%s ready in %.1f s (%s%s)%n", chosen.id(), (System.nanoTime() - t0) / 1e9,
+                    upscaler.placement(), upscaler.controlNetLayout().map(l -> "; " + l.describe()).orElse(""));
             BatchUpscaler batch = new BatchUpscaler(upscaler, b -> prompts.apply(b.from(options)),
                     ImageFiles.ReadOptions.DEFAULTS.withMaxPixels(maxPixels));
             List<BatchUpscaler.Outcome> outcomes;

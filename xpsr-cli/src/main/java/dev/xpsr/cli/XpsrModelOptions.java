@@ -8,7 +8,6 @@ import dev.xpsr.torch.Placement;
 import dev.xpsr.util.ByteSize;
 import picocli.CommandLine.Option;
 
-import java.util.Locale;
 
 /** Where XPSR's networks come from and how they are kept in memory. */
 final class XpsrModelOptions {
@@ -54,12 +53,10 @@ final class XpsrModelOptions {
     }
 
     private XpsrModels.Residency residency() {
-        return switch (residency.toLowerCase(Locale.ROOT)) {
-            case "auto" -> null;
-            case "resident" -> XpsrModels.Residency.RESIDENT;
-            case "sequential" -> XpsrModels.Residency.SEQUENTIAL;
-            default -> throw new IllegalArgumentException("--residency must be auto, resident or sequential, got "
-                    + residency);
-        };
+        try {
+            return XpsrModels.Residency.parseOption(residency).orElse(null);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--" + e.getMessage());
+        }
     }
 }

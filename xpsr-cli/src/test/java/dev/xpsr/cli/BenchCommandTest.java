@@ -14,7 +14,10 @@ import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** {@code xpsr bench --subject metrics} with the cheap classic metrics only, on one 512×512 image. */
+/**
+ * {@code xpsr bench --subject metrics} with the cheap classic metrics only, on one 512×512 image; the GEMM rate;
+ * the exact speed-ups {@code --compare} accepts.
+ */
 @ExtendWith(RestoresThreadCount.class)
 class BenchCommandTest {
     private static final Pattern RESULT = Pattern.compile("^([a-z-]+): ([0-9.]+) images/s \\(1 images in .*$",
@@ -52,5 +55,27 @@ class BenchCommandTest {
         Run r = run("--subject", "metrics", "--metrics", "psnr,nope", "--images", "1", "--threads", "1");
         assertThat(r.code()).isNotZero();
         assertThat(r.err()).contains("--metrics: no metric 'nope'; known: psnr, ssim");
+    }
+
+    @Test
+    void gemmSubjectReportsBothRoutesAndTheBetterAsTheRate() {
+        Run r = run("--subject", "gemm", "--runs", "1", "--threads", "2");
+        assertThat(r.code()).as(r.err()).isZero();
+        Matcher m = Pattern.compile("on the BLAS ([0-9.]+) GFLOP/s, the linear route \\(oneDNN\\) ([0-9.]+) GFLOP/s; "
+                + "GEMM rate ([0-9.]+) GFLOP/s").matcher(r.out());
+        assertThat(m.find()).as(r.out()).isTrue();
+        double blas = Double.parseDouble(m.group(1));
+        double linear = Double.parseDouble(m.group(2));
+        assertThat(blas).isPositive();
+        assertThat(linear).isPositive();
+        assertThat(Double.parseDouble(m.group(3))).isEqualTo(Math.max(blas, linear));
+    }
+
+    @Test
+    void anUnknownSpeedUpIsNamedWithTheKnownOnesBeforeAnythingIsBuilt() {
+        Run r = run("--subject", "step", "--compare", "nope", "--threads", "1");
+        assertThat(r.code()).isNotZero();
+        assertThat(r.err()).contains("--compare: no exact speed-up 'nope'; known: onednn-linear, encode-condition-once");
+        assertThat(r.out()).doesNotContain("built");
     }
 }

@@ -119,6 +119,29 @@ class CaptionCommandTest {
     }
 
     @Test
+    void aTrainingTreeIsCaptionedWholeWithTheGtFoldersFromItsHrImagesMirroringSubFolders() throws Exception {
+        String url = startServer();
+        Path tree = dataset.resolve("trainset");
+        for (String set : new String[] {"dataset_0", "dataset_1"}) {
+            for (String side : new String[] {"HR", "LR"}) {
+                Path sub = Files.createDirectories(tree.resolve(set).resolve(side).resolve("flowers"));
+                ImageFiles.writePng(sub.resolve("rose.png"), RgbImage.filled(48, 48, 200, 40, 60));
+            }
+        }
+        assertThat(run(tree.toString(), "--server", url, "--model", "llava", "--no-progress")).isZero();
+        for (String set : new String[] {"dataset_0", "dataset_1"}) {
+            Path root = tree.resolve(set);
+            assertThat(root.resolve("highlevel_prompt/flowers/rose.txt")).hasContent("A plain coloured square.");
+            assertThat(root.resolve("highlevel_prompt_GT/flowers/rose.txt")).hasContent("A plain coloured square.");
+            assertThat(Files.readString(root.resolve("lowlevel_prompt_q/flowers/rose.txt"))).contains("quality");
+            assertThat(root.resolve("lowlevel_prompt_q_GT/flowers/rose.txt")).exists();
+        }
+        assertThat(requests.get()).isEqualTo(4);
+        assertThat(output()).contains("highlevel_prompt_GT <- server openai " + url + " model llava",
+                "4 images: 8 prompt files written, 0 already there, 0 failed");
+    }
+
+    @Test
     void anUnreachableServerIsReportedPerImage() throws Exception {
         Files.delete(lr.resolve("0003.png"));
         int port;

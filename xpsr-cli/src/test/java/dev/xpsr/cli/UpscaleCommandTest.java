@@ -85,6 +85,68 @@ class UpscaleCommandTest {
     }
 
     @Test
+    void theAblationSwitchesReachTheRequestAndThePngRecordsThemWithTheFusionMode() throws Exception {
+        Path out = tmp.resolve("switches");
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream original = System.out;
+        System.setOut(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            assertThat(upscale(out, 7, "--prompt", "a cat", "--no-highlevel", "--no-lowlevel",
+                    "--no-negative-prompts")).isZero();
+        } finally {
+            System.setOut(original);
+        }
+        Map<String, String> text = ImageFiles.readPngText(out.resolve("chelsea.png"));
+        assertThat(text.get("xpsr:prompt")).isEqualTo(" clean, high-resolution, 8k, high quality, clear text.");
+        assertThat(text.get("xpsr:lowlevel_prompt")).isEmpty();
+        assertThat(text.get("xpsr:negative_prompt")).isEmpty();
+        assertThat(text.get("xpsr:lowlevel_negative_prompt")).isEmpty();
+        assertThat(text.get("xpsr:fusion")).isEqualTo("parallel");
+        assertThat(text.get("xpsr:settings")).contains("highlevelPrompt=off, lowlevelPrompt=off, negativePrompts=off");
+        assertThat(captured.toString(java.nio.charset.StandardCharsets.UTF_8))
+                .contains("fusion parallel, pixel and latent DFC heads");
+    }
+
+    @Test
+    void scaleAndSizeSetTheOutputDimensions() throws Exception {
+        Path same = tmp.resolve("scale-1");
+        assertThat(upscale(same, 7, "--prompt", "a cat", "--scale", "1", "--lowlevel-negative-prompt", "sharp"))
+                .isZero();
+        RgbImage restored = ImageFiles.read(same.resolve("chelsea.png"));
+        assertThat(restored.width()).isEqualTo(48);
+        assertThat(restored.height()).isEqualTo(36);
+        assertThat(ImageFiles.readPngText(same.resolve("chelsea.png")).get("xpsr:lowlevel_negative_prompt"))
+                .isEqualTo("sharp");
+        Path sized = tmp.resolve("size");
+        assertThat(upscale(sized, 7, "--prompt", "a cat", "--size", "100x70")).isZero();
+        RgbImage exact = ImageFiles.read(sized.resolve("chelsea.png"));
+        assertThat(exact.width()).isEqualTo(100);
+        assertThat(exact.height()).isEqualTo(70);
+        assertThat(ImageFiles.readPngText(sized.resolve("chelsea.png")).get("xpsr:settings"))
+                .contains("outputSize=100x70");
+        assertThat(upscale(tmp.resolve("bad-size"), 7, "--size", "100")).isEqualTo(2);
+    }
+
+    @Test
+    void theLowlevelPromptCanBeAskedFromTheCaptionServerBeforeTheAnalyser() {
+        UpscaleCommand command = parsed("--caption-server", "http://127.0.0.1:9", "--caption-model", "llava",
+                "--lowlevel-model", "q-instruct");
+        assertThat(command.prompts.lowlevel().describe())
+                .startsWith("server openai http://127.0.0.1:9 model q-instruct, then ").contains("analyser");
+        UpscaleCommand noServer = parsed("--lowlevel-model", "q");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> noServer.prompts.lowlevel())
+                .hasMessage("--lowlevel-model needs --caption-server");
+    }
+
+    /** The command with its options parsed as Main parses them, not run. */
+    private static UpscaleCommand parsed(String... options) {
+        UpscaleCommand command = new UpscaleCommand();
+        new picocli.CommandLine(command).setCaseInsensitiveEnumValuesAllowed(true)
+                .parseArgs(append(new String[] {input.toString(), "-o", "out"}, options));
+        return command;
+    }
+
+    @Test
     void aBadFileIsReportedAndTheBatchGoesOn() throws Exception {
         Path dir = Files.createDirectories(tmp.resolve("mixed"));
         Files.copy(input, dir.resolve("good.png"));

@@ -20,6 +20,10 @@ final class BaselineRestorer implements Restorer {
 
     @Override
     public UpscaleResult restore(UpscaleRequest request, ProgressReporter progress) {
+        if (request.options().outputSize() != null) {
+            throw new IllegalArgumentException("outputSize is an XPSR setting; " + method.id()
+                    + " scales by an integer factor (upscale), got outputSize " + request.options().outputSize());
+        }
         BaselineUpscaler scaled = forScale(request.options().upscale());
         if (progress.cancelled()) {
             throw new CancellationException(request.name() + ": cancelled before it started");
@@ -28,7 +32,7 @@ final class BaselineRestorer implements Restorer {
         progress.stage(Progress.Stage.RESTORE, 0, 1);
         RgbImage out = scaled.upscale(request.image());
         progress.stage(Progress.Stage.RESTORE, 1, 1);
-        return new UpscaleResult(out, method, Optional.empty(), Optional.empty(), placement(),
+        return new UpscaleResult(out, method, Optional.empty(), Optional.empty(), Optional.empty(), placement(),
                 (System.nanoTime() - start) / 1e9);
     }
 

@@ -16,7 +16,9 @@ import java.util.Optional;
  * <p>Prompts, for XPSR (the baselines take none): {@link Builder#prompts} gives all four texts as they are;
  * otherwise the caption and the low-level description each come from {@link Builder#caption} /
  * {@link Builder#lowlevelPrompt} when set, else from the {@link Upscaler}'s prompt sources (asked with
- * {@link #name()}), and the positive prompt is the caption plus {@link Builder#addedPrompt}.
+ * {@link #name()}), and the positive prompt is the caption plus {@link Builder#addedPrompt}. The prompt switches
+ * ({@code useHighlevelPrompt}, {@code useLowlevelPrompt}, {@code useNegativePrompts}) leave a switched-off prompt
+ * unasked and empty.
  */
 public final class UpscaleRequest {
     private final RgbImage image;
@@ -32,6 +34,11 @@ public final class UpscaleRequest {
     private final int previewEvery;
 
     private UpscaleRequest(Builder b) {
+        UpscaleOptions options = b.options();
+        if (b.prompts != null && !options.usesHighlevelPrompt()) {
+            throw new IllegalArgumentException("useHighlevelPrompt(false) empties the caption, which prompts(...) "
+                    + "does not hold apart from the added prompt; give the positive prompt without the caption");
+        }
         this.image = b.image;
         this.name = b.name;
         this.prompts = b.prompts;
@@ -40,7 +47,7 @@ public final class UpscaleRequest {
         this.addedPrompt = b.addedPrompt;
         this.negativePrompt = b.negativePrompt;
         this.lowlevelNegativePrompt = b.lowlevelNegativePrompt;
-        this.options = b.options();
+        this.options = options;
         this.listener = b.listener;
         this.previewEvery = b.previewEvery;
     }

@@ -1,6 +1,7 @@
 package dev.xpsr.api;
 
 import dev.xpsr.io.RgbImage;
+import dev.xpsr.model.XpsrControlNetLayout;
 import dev.xpsr.pipeline.UpscaleOptions;
 
 import java.util.LinkedHashMap;
@@ -14,14 +15,16 @@ import java.util.Optional;
  * @param method    the method that made it
  * @param prompts   the prompts used and their source (XPSR only)
  * @param options   the settings used (XPSR only; the baselines have none)
+ * @param controlNet the XPSR ControlNet's fusion mode and heads (XPSR only)
  * @param placement the device and precision it ran on, e.g. {@code cpu fp32}
  * @param seconds   wall time of the restoration, queueing excluded
  */
 public record UpscaleResult(RgbImage image, Method method, Optional<ResolvedPrompts> prompts,
-                            Optional<UpscaleOptions> options, String placement, double seconds) {
+                            Optional<UpscaleOptions> options, Optional<XpsrControlNetLayout> controlNet,
+                            String placement, double seconds) {
     /**
      * The PNG text chunks that let anyone reproduce the output: software, method, prompts and their source, seed,
-     * every setting, placement.
+     * every setting (the prompt switches among them), the checkpoint's fusion mode, placement.
      */
     public Map<String, String> textChunks() {
         Map<String, String> m = new LinkedHashMap<>();
@@ -38,6 +41,7 @@ public record UpscaleResult(RgbImage image, Method method, Optional<ResolvedProm
             m.put("xpsr:seed", Long.toString(o.seed()));
             m.put("xpsr:settings", o.toString());
         });
+        controlNet.ifPresent(c -> m.put("xpsr:fusion", c.fusion().id()));
         m.put("xpsr:placement", placement);
         return m;
     }

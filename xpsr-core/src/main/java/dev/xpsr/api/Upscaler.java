@@ -1,6 +1,7 @@
 package dev.xpsr.api;
 
 import dev.xpsr.hub.HubClient;
+import dev.xpsr.model.XpsrControlNetLayout;
 import dev.xpsr.pipeline.XpsrModels;
 import dev.xpsr.prompt.AnalyserPromptSource;
 import dev.xpsr.prompt.DegradationAnalyser;
@@ -13,6 +14,7 @@ import org.bytedeco.javacpp.Pointer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
@@ -75,6 +77,11 @@ public final class Upscaler implements AutoCloseable {
     /** The device and precision the networks run on, e.g. {@code cpu fp32}. */
     public String placement() {
         return restorer.placement();
+    }
+
+    /** XPSR's ControlNet layout (fusion mode, DFC heads) as loaded and checked; empty for the baselines. */
+    public Optional<XpsrControlNetLayout> controlNetLayout() {
+        return restorer.controlNetLayout();
     }
 
     /**

@@ -1,19 +1,23 @@
 package dev.xpsr.api;
 
 import dev.xpsr.io.RgbImage;
+import dev.xpsr.model.XpsrControlNetLayout;
 import dev.xpsr.pipeline.Prompts;
+import dev.xpsr.pipeline.UpscaleOptions;
 import dev.xpsr.pipeline.XpsrModels;
 import dev.xpsr.pipeline.XpsrPipeline;
 import dev.xpsr.pipeline.XpsrPrompts;
 import dev.xpsr.prompt.FixedPromptSource;
 import dev.xpsr.prompt.Prompt;
 import dev.xpsr.prompt.PromptException;
+import dev.xpsr.prompt.PromptOrigin;
 import dev.xpsr.prompt.PromptSource;
 
 import java.util.Optional;
 
 /** XPSR behind the {@link Upscaler} API: prompts resolved per request, then {@link XpsrPipeline}. */
 final class XpsrRestorer implements Restorer {
+    private static final Prompt SWITCHED_OFF = new Prompt("", PromptOrigin.NONE, "switched off");
     private final XpsrModels models;
     private final XpsrPipeline pipeline;
     private final PromptSource highlevel;
@@ -31,20 +35,27 @@ final class XpsrRestorer implements Restorer {
         long start = System.nanoTime();
         ResolvedPrompts prompts = prompts(request);
         RgbImage out = pipeline.upscale(request.image(), prompts.prompts(), request.options(), progress).image();
-        return new UpscaleResult(out, Method.XPSR, Optional.of(prompts), Optional.of(request.options()), placement(),
-                (System.nanoTime() - start) / 1e9);
+        return new UpscaleResult(out, Method.XPSR, Optional.of(prompts), Optional.of(request.options()),
+                controlNetLayout(), placement(), (System.nanoTime() - start) / 1e9);
     }
 
-    /** The request's own prompts, else the caption and the low-level description from the sources. */
+    /**
+     * The request's own prompts, else the caption and the low-level description from the sources; a prompt
+     * switched off is not asked for. The switches' effect on the texts is recorded ({@link Prompts#under}).
+     */
     ResolvedPrompts prompts(UpscaleRequest r) {
+        UpscaleOptions o = r.options();
         if (r.prompts().isPresent()) {
-            return new ResolvedPrompts(r.prompts().get(), "given");
+            return new ResolvedPrompts(r.prompts().get().under(o), "given");
         }
-        Prompt high = resolve(r.caption().<PromptSource>map(FixedPromptSource::new).orElse(highlevel), r);
-        Prompt low = resolve(r.lowlevelPrompt().<PromptSource>map(FixedPromptSource::new).orElse(lowlevel), r);
+        Prompt high = o.usesHighlevelPrompt()
+                ? resolve(r.caption().<PromptSource>map(FixedPromptSource::new).orElse(highlevel), r) : SWITCHED_OFF;
+        Prompt low = o.usesLowlevelPrompt()
+                ? resolve(r.lowlevelPrompt().<PromptSource>map(FixedPromptSource::new).orElse(lowlevel), r)
+                : SWITCHED_OFF;
         Prompts p = new Prompts(XpsrPrompts.positive(high.text(), r.addedPrompt()), r.negativePrompt(), low.text(),
                 r.lowlevelNegativePrompt());
-        return new ResolvedPrompts(p, "high-level " + high.source() + ", low-level " + low.source());
+        return new ResolvedPrompts(p.under(o), "high-level " + high.source() + ", low-level " + low.source());
     }
 
     private static Prompt resolve(PromptSource source, UpscaleRequest r) {
@@ -62,6 +73,11 @@ final class XpsrRestorer implements Restorer {
     @Override
     public String placement() {
         return models.placement().label();
+    }
+
+    @Override
+    public Optional<XpsrControlNetLayout> controlNetLayout() {
+        return Optional.of(models.controlNetLayout());
     }
 
     @Override

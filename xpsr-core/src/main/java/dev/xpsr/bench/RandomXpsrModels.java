@@ -5,10 +5,10 @@ import dev.xpsr.model.ClipTextModel;
 import dev.xpsr.model.ClipTokenizer;
 import dev.xpsr.model.Sd15Configs;
 import dev.xpsr.model.UNetConfig;
+import dev.xpsr.model.XpsrControlNetLayout;
 import dev.xpsr.model.XpsrControlNetModel;
 import dev.xpsr.model.XpsrInitialization;
 import dev.xpsr.model.XpsrUNet2DConditionModel;
-import dev.xpsr.nn.FusionMode;
 import dev.xpsr.nn.Init;
 import dev.xpsr.nn.Module;
 import dev.xpsr.pipeline.XpsrModels;
@@ -40,12 +40,13 @@ public final class RandomXpsrModels {
         Supplier<ClipTextModel> te = () -> init(new ClipTextModel(Sd15Configs.textEncoder()), seed);
         Supplier<AutoencoderKL> vae = () -> init(new AutoencoderKL(Sd15Configs.vae()), seed + 1);
         Supplier<XpsrControlNetModel> cn = () -> init(new XpsrControlNetModel(
-                XpsrInitialization.controlNetConfig(sdUnet, FusionMode.PARALLEL)), seed + 2);
+                XpsrInitialization.controlNetConfig(sdUnet, XpsrControlNetLayout.XPSR)), seed + 2);
         Supplier<XpsrUNet2DConditionModel> unet = () -> init(new XpsrUNet2DConditionModel(
                 XpsrInitialization.unetConfig(sdUnet)), seed + 3);
         SchedulerConfig scheduler = SchedulerConfig.fromJson(Sd15Configs.scheduler().node());
         if (residency == XpsrModels.Residency.SEQUENTIAL) {
-            return XpsrModels.sequential(ClipTokenizer.bundled(), te, vae, cn, unet, scheduler);
+            return XpsrModels.sequential(ClipTokenizer.bundled(), te, vae, cn, unet, scheduler,
+                    XpsrControlNetLayout.XPSR);
         }
         return new XpsrModels(ClipTokenizer.bundled(), te.get(), vae.get(), cn.get(), unet.get(), scheduler);
     }

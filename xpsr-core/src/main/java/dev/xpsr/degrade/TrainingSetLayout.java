@@ -1,12 +1,15 @@
 package dev.xpsr.degrade;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * Where the pairs of one HR image go, and the seed of each.
@@ -89,6 +92,25 @@ public record TrainingSetLayout(Path root, Integer datasetIndex, int count, long
         }
         String top = base.relativize(p).getName(0).toString();
         return top.equals("HR") || top.equals("LR") || DATASET_FOLDER.matcher(top).matches();
+    }
+
+    /**
+     * The sets of a training tree, as {@code localdataset.py} reads them: {@code root} itself when it holds
+     * {@code HR/} (the flat layout), then its {@code dataset_<k>/} folders holding {@code HR/}, in numeric order.
+     */
+    public static List<Path> sets(Path root) throws IOException {
+        List<Path> sets = new ArrayList<>();
+        if (Files.isDirectory(root.resolve("HR"))) {
+            sets.add(root);
+        }
+        try (Stream<Path> s = Files.list(root)) {
+            s.filter(Files::isDirectory).filter(d -> DATASET_FOLDER.matcher(d.getFileName().toString()).matches()
+                            && Files.isDirectory(d.resolve("HR")))
+                    .sorted(Comparator.comparingLong(d -> Long.parseLong(d.getFileName().toString()
+                            .substring("dataset_".length()))))
+                    .forEach(sets::add);
+        }
+        return sets;
     }
 
     /** The pair name of {@code file} under {@code hrRoot}: its relative path, '/'-separated, extension dropped. */

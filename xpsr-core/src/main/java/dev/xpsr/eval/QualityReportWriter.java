@@ -13,6 +13,7 @@ import dev.xpsr.io.AtomicFiles;
 import dev.xpsr.metrics.PretrainedFile;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,6 +35,8 @@ public final class QualityReportWriter {
     public static final String IMAGE_ROW = "image";
     /** CSV column 2 value of a set-mean row. */
     public static final String MEAN_ROW = "mean";
+    /** The base name of the report files written into a folder. */
+    public static final String FOLDER_REPORT = "report";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private QualityReportWriter() {
@@ -47,6 +50,20 @@ public final class QualityReportWriter {
             return new Files(prefix.resolveSibling(p + ".md"), prefix.resolveSibling(p + ".csv"),
                     prefix.resolveSibling(p + ".json"));
         }
+
+        /**
+         * Where an {@code -o/--out} option puts a report: {@code out/report.{md,csv,json}} when {@code out} is an
+         * existing folder or ends with a separator, else {@code out.{md,csv,json}}; the folder is created when
+         * missing.
+         */
+        public static Files forOutput(String out) throws IOException {
+            Path p = Path.of(out);
+            boolean folder = java.nio.file.Files.isDirectory(p) || out.endsWith("/")
+                    || out.endsWith(java.io.File.separator);
+            Path prefix = folder ? p.resolve(FOLDER_REPORT) : p;
+            java.nio.file.Files.createDirectories(prefix.toAbsolutePath().getParent());
+            return at(prefix);
+        }
     }
 
     /** Writes the three renderings, each atomically (complete or absent). */
@@ -54,6 +71,27 @@ public final class QualityReportWriter {
         AtomicFiles.writeString(files.markdown(), markdown(report));
         AtomicFiles.writeString(files.csv(), csv(report));
         AtomicFiles.writeString(files.json(), json(report));
+    }
+
+    /**
+     * What an eval command does with its finished report: the Markdown on {@code stdout}; with {@code out}, the
+     * three files where {@link Files#forOutput} puts them, named on {@code err}, as is the number of problems.
+     *
+     * @return the command's exit code: 0, or 1 when the report lists problems
+     */
+    public static int emit(QualityReport report, String out, PrintWriter stdout, PrintWriter err)
+            throws IOException {
+        stdout.print(markdown(report));
+        stdout.flush();
+        if (out != null) {
+            Files files = Files.forOutput(out);
+            write(report, files);
+            err.println("report written: " + files.markdown() + ", " + files.csv() + ", " + files.json());
+        }
+        if (!report.problems().isEmpty()) {
+            err.println(report.problems().size() + " problem(s); see the report's Problems section");
+        }
+        return report.problems().isEmpty() ? 0 : 1;
     }
 
     // ---------------------------------------------------------------- numbers

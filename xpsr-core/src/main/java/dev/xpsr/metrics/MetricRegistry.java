@@ -9,7 +9,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 
@@ -37,6 +40,20 @@ public final class MetricRegistry {
         public static Settings defaults(Path dataDir, Path weightsDir) {
             return new Settings(Convention.BASICSR, 4, true, ColorSpace.YCBCR, dataDir, weightsDir,
                     WeightOpener.standard(), Placement.CPU_FP32);
+        }
+
+        /** The settings as a report header states them: label → value, in order. */
+        public Map<String, String> describe() {
+            Map<String, String> out = new LinkedHashMap<>();
+            out.put("PSNR/SSIM convention", convention.description()
+                    + (convention == Convention.XPSR_TEST ? "" : "; crop border " + cropBorder + "; "
+                    + (yChannel ? "Y channel" : "RGB")
+                    + (convention == Convention.PYIQA ? " (" + colorSpace.name().toLowerCase(Locale.ROOT) + ")"
+                            : "")));
+            out.put("metric weights", weightsDir.toString());
+            out.put("NIQE/BRISQUE models", dataDir.resolve("iqa").toString());
+            out.put("device", placement.device());
+            return out;
         }
     }
 

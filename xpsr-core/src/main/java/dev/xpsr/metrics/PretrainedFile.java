@@ -75,4 +75,15 @@ public record PretrainedFile(String fileName, String url, String contents) {
     public String advice() {
         return fileName + " (" + contents + ") from " + url;
     }
+
+    /**
+     * Where torchvision and pyiqa 0.1.10 download these files: {@code $TORCH_HOME/hub/checkpoints}, else
+     * {@code ~/.cache/torch/hub/checkpoints}.
+     */
+    public static Path defaultFolder() {
+        String torchHome = System.getenv("TORCH_HOME");
+        Path home = torchHome != null && !torchHome.isBlank() ? Path.of(torchHome)
+                : Path.of(System.getProperty("user.home"), ".cache", "torch");
+        return home.resolve("hub").resolve("checkpoints");
+    }
 }

@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
@@ -45,9 +46,24 @@ public final class Pretrained {
         return load(dir, variant, ControlNetModel::new, Set.of(), UnaryOperator.identity());
     }
 
-    /** XPSR's ControlNet ({@code controlnet/} of an XPSR checkpoint). */
+    /**
+     * XPSR's ControlNet ({@code controlnet/} of an XPSR checkpoint); its config's fusion mode and heads are checked
+     * against the weights first ({@link XpsrControlNetLayout#check}).
+     */
     public static XpsrControlNetModel xpsrControlNet(Path dir, String variant) {
-        return load(dir, variant, XpsrControlNetModel::new, Set.of(), UnaryOperator.identity());
+        return load(dir, variant, (config, weights) -> {
+            XpsrControlNetLayout.check(config, weights.keys(), weights.describe());
+            return new XpsrControlNetModel(config);
+        }, Set.of(), UnaryOperator.identity());
+    }
+
+    /**
+     * The layout of an XPSR ControlNet folder from its config and its weight file's keys, without loading the
+     * weights (what sequential residency checks before the first image).
+     */
+    public static XpsrControlNetLayout xpsrControlNetLayout(Path dir, String variant) {
+        return withWeights(dir, variant, UnaryOperator.identity(), (config, weights) ->
+                XpsrControlNetLayout.check(config, weights.keys(), weights.describe()));
     }
 
     /** XPSR's UNet ({@code unet/} of an XPSR checkpoint). */
@@ -73,20 +89,34 @@ public final class Pretrained {
      */
     public static <M extends Module> M load(Path dir, String variant, Function<JsonConfig, M> build,
                                             Set<String> ignored, UnaryOperator<String> rename) {
+        return load(dir, variant, (config, weights) -> build.apply(config), ignored, rename);
+    }
+
+    /** {@link #load(Path, String, Function, Set, UnaryOperator)} with a builder that may look at the weights first. */
+    private static <M extends Module> M load(Path dir, String variant, BiFunction<JsonConfig, WeightSource, M> build,
+                                             Set<String> ignored, UnaryOperator<String> rename) {
+        return withWeights(dir, variant, rename, (config, weights) -> {
+            M model = build.apply(config, weights);
+            WeightLoader.load(model, weights, ignored);
+            return model;
+        });
+    }
+
+    /** Reads {@code dir/config.json}, opens the folder's weight file and hands both to {@code use}. */
+    private static <T> T withWeights(Path dir, String variant, UnaryOperator<String> rename,
+                                     BiFunction<JsonConfig, WeightSource, T> use) {
         NativeStartup.ensureStarted();
         try {
-            M model = build.apply(JsonConfig.read(dir.resolve("config.json")));
+            JsonConfig config = JsonConfig.read(dir.resolve("config.json"));
             Path weights = CheckpointFiles.findWeights(dir, variant);
             if (weights.getFileName().toString().endsWith(".bin")) {
                 try (TorchBinWeights bin = TorchBinWeights.open(weights)) {
-                    WeightLoader.load(model, bin.renamed(rename), ignored);
-                }
-            } else {
-                try (CheckpointFiles files = CheckpointFiles.open(weights)) {
-                    WeightLoader.load(model, WeightSource.of(files, weights.toString()).renamed(rename), ignored);
+                    return use.apply(config, bin.renamed(rename));
                 }
             }
-            return model;
+            try (CheckpointFiles files = CheckpointFiles.open(weights)) {
+                return use.apply(config, WeightSource.of(files, weights.toString()).renamed(rename));
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("loading the model in " + dir + " failed: " + e.getMessage(), e);
         }

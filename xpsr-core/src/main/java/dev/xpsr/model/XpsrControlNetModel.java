@@ -4,7 +4,6 @@ import dev.xpsr.io.JsonConfig;
 import dev.xpsr.nn.BlockSpec;
 import dev.xpsr.nn.ControlNetConditioningEmbedding;
 import dev.xpsr.nn.Conv2d;
-import dev.xpsr.nn.FusionMode;
 import dev.xpsr.nn.ModuleList;
 import dev.xpsr.nn.TextContext;
 import org.bytedeco.pytorch.Tensor;
@@ -17,12 +16,13 @@ import java.util.List;
  * <ul>
  *   <li>the pyramid image encoder with pixel-space Degradation-Free heads ({@link XpsrConditioningEmbedding});</li>
  *   <li>Semantic-Fusion Attention in every down cross-attention slot and in the mid block (or another
- *       {@link FusionMode} for the ablations);</li>
+ *       {@link dev.xpsr.nn.FusionMode} for the ablations);</li>
  *   <li>latent-space Degradation-Free heads: {@code conv_degradation.k.0}, a 3×3 conv C → latent channels on each
  *       zero-conv output (before scaling), and {@code conv_degradation_mid.0} on the mid one.</li>
  * </ul>
  * Config flags with XPSR's defaults: {@code return_rgbs} true, {@code use_rrdb} false, {@code use_lowlevel_prompt}
- * true, {@code use_latent_pred} true; {@code xpsr_fusion} (this project's key) picks an ablation's fusion mode.
+ * true, {@code use_latent_pred} true; {@code xpsr_fusion} (this project's key) picks an ablation's fusion mode
+ * ({@link XpsrControlNetLayout}). Heads switched off are not built, so their weights are neither trained nor saved.
  */
 public final class XpsrControlNetModel extends ControlNetModel {
     public final ModuleList<ModuleList<Conv2d>> conv_degradation;
@@ -35,7 +35,7 @@ public final class XpsrControlNetModel extends ControlNetModel {
 
     public XpsrControlNetModel(JsonConfig json) {
         super(UNetConfig.from(json, false));
-        boolean latentPred = json.bool("use_latent_pred", true);
+        boolean latentPred = XpsrControlNetLayout.of(json).latentHeads();
         int latent = config.inChannels();
         this.conv_degradation = latentPred ? child("conv_degradation", new ModuleList<>()) : null;
         if (latentPred) {
@@ -48,29 +48,41 @@ public final class XpsrControlNetModel extends ControlNetModel {
                 ? child("conv_degradation_mid", new ModuleList<Conv2d>().add(Conv2d.same(mid, latent, 3))) : null;
     }
 
-    /** The fusion mode the config asks for. */
-    public static FusionMode fusion(JsonConfig json) {
-        if (json.has("xpsr_fusion")) {
-            return FusionMode.parse(json.string("xpsr_fusion"), json.source());
-        }
-        return json.bool("use_lowlevel_prompt", true) ? FusionMode.PARALLEL : FusionMode.HIGH;
+    /** The fusion mode and the Degradation-Free heads this network was built with. */
+    public XpsrControlNetLayout layout() {
+        return XpsrControlNetLayout.of(config.raw());
     }
 
     @Override
     protected ControlNetConditioningEmbedding newConditioningEmbedding(long channels, long condChannels, int[] widths) {
         JsonConfig json = config.raw();
         return new XpsrConditioningEmbedding(channels, condChannels, widths, json.bool("use_rrdb", false),
-                json.bool("return_rgbs", true));
+                XpsrControlNetLayout.of(json).pixelHeads());
     }
 
     @Override
     protected BlockSpec downSpec(int i) {
-        return config.downSpec(i).withFusion(fusion(config.raw()));
+        return config.downSpec(i).withFusion(layout().fusion());
     }
 
     @Override
     protected BlockSpec midSpec() {
-        return config.midSpec().withFusion(fusion(config.raw()));
+        return config.midSpec().withFusion(layout().fusion());
+    }
+
+    /**
+     * What the pyramid image encoder makes of one conditioning image: the embedding added to {@code conv_in(sample)}
+     * and the pixel-space Degradation-Free predictions. It depends on the image alone, so a denoising loop computes it
+     * once and reuses it at every step.
+     */
+    public record EncodedCondition(Tensor embedding, List<Tensor> rgbPredictions) {
+    }
+
+    /** Runs the image encoder on {@code condition} (B, 3, 8h, 8w) in [0, 1]. */
+    public EncodedCondition encodeCondition(Tensor condition) {
+        List<Tensor> rgbs = new ArrayList<>();
+        Tensor embedded = controlnet_cond_embedding.forward(condition, rgbs);
+        return new EncodedCondition(embedded, rgbs);
     }
 
     /**
@@ -81,9 +93,8 @@ public final class XpsrControlNetModel extends ControlNetModel {
      * @param conditioningScale multiplier of the residuals (not of the degradation heads)
      */
     public Result forward(Tensor sample, Tensor timesteps, TextContext ctx, Tensor condition, double conditioningScale) {
-        List<Tensor> rgbs = new ArrayList<>();
-        Tensor embedded = controlnet_cond_embedding.forward(condition, rgbs);
-        Features f = features(sample, timesteps, ctx, embedded);
+        EncodedCondition encoded = encodeCondition(condition);
+        Features f = features(sample, timesteps, ctx, encoded.embedding());
         List<Tensor> latentPreds = new ArrayList<>();
         Tensor latentMid = null;
         if (conv_degradation != null) {
@@ -92,6 +103,16 @@ public final class XpsrControlNetModel extends ControlNetModel {
             }
             latentMid = conv_degradation_mid.get(0).forward(f.mid());
         }
-        return new Result(scaled(f, conditioningScale), latentPreds, latentMid, rgbs);
+        return new Result(scaled(f, conditioningScale), latentPreds, latentMid, encoded.rgbPredictions());
+    }
+
+    /**
+     * The residuals alone from an already {@link #encodeCondition encoded} image (batch 1 broadcasts over the
+     * sample's batch): what inference uses. The latent Degradation-Free heads only give training targets, so they are
+     * not run.
+     */
+    public Output residuals(Tensor sample, Tensor timesteps, TextContext ctx, EncodedCondition condition,
+                            double conditioningScale) {
+        return scaled(features(sample, timesteps, ctx, condition.embedding()), conditioningScale);
     }
 }

@@ -27,8 +27,11 @@ public final class XpsrInitialization {
     private XpsrInitialization() {
     }
 
-    /** XPSR's ControlNet config for a UNet config ({@code from_unet}'s arguments plus XPSR's flags). */
-    public static JsonConfig controlNetConfig(UNetConfig unet, FusionMode fusion) {
+    /**
+     * XPSR's ControlNet config for a UNet config ({@code from_unet}'s arguments plus XPSR's flags), in the layout of
+     * an ablation ({@link XpsrControlNetLayout#XPSR} for the released network).
+     */
+    public static JsonConfig controlNetConfig(UNetConfig unet, XpsrControlNetLayout layout) {
         ObjectNode src = unet.raw().node();
         ObjectNode c = src.objectNode();
         c.put("_class_name", "ControlNetModel");
@@ -48,11 +51,12 @@ public final class XpsrInitialization {
             widths.add(w);
         }
         c.put("global_pool_conditions", false);
-        c.put("return_rgbs", true);
+        FusionMode fusion = layout.fusion();
+        c.put(XpsrControlNetLayout.PIXEL_KEY, layout.pixelHeads());
         c.put("use_rrdb", false);
-        c.put("use_lowlevel_prompt", fusion.hasLowlevelStack() || fusion == FusionMode.LOW);
-        c.put("use_latent_pred", true);
-        c.put("xpsr_fusion", fusion.name().toLowerCase(java.util.Locale.ROOT));
+        c.put(XpsrControlNetLayout.LOWLEVEL_KEY, fusion.hasLowlevelStack() || fusion == FusionMode.LOW);
+        c.put(XpsrControlNetLayout.LATENT_KEY, layout.latentHeads());
+        c.put(XpsrControlNetLayout.FUSION_KEY, fusion.id());
         return new JsonConfig(c, "XPSR ControlNet config derived from " + unet.raw().source());
     }
 
@@ -68,10 +72,10 @@ public final class XpsrInitialization {
         return new JsonConfig(c, "XPSR UNet config derived from " + sd.raw().source());
     }
 
-    /** A fresh XPSR ControlNet initialised from {@code unet}. */
-    public static XpsrControlNetModel controlNetFromUnet(UNet2DConditionModel unet, FusionMode fusion,
+    /** A fresh XPSR ControlNet of {@code layout} initialised from {@code unet}. */
+    public static XpsrControlNetModel controlNetFromUnet(UNet2DConditionModel unet, XpsrControlNetLayout layout,
                                                         Generator generator) {
-        XpsrControlNetModel net = new XpsrControlNetModel(controlNetConfig(unet.config, fusion));
+        XpsrControlNetModel net = new XpsrControlNetModel(controlNetConfig(unet.config, layout));
         Init.pytorchDefaults(net, generator);
         Init.zeros(net.controlnet_down_blocks);
         Init.zeros(net.controlnet_mid_block);

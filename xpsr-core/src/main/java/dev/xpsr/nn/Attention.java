@@ -112,6 +112,6 @@ public final class Attention extends Module {
     private static Tensor mergeHeads(Tensor t) {
         long b = t.size(0);
         long n = t.size(2);
-        return t.transpose(1, 2).reshape(b, n, t.size(1) * t.size(3));
+        return Torch.contiguous(t.transpose(1, 2)).view(b, n, t.size(1) * t.size(3));
     }
 }

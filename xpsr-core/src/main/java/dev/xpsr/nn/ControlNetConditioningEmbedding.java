@@ -42,7 +42,7 @@ public class ControlNetConditioningEmbedding extends Module {
     public Tensor forward(Tensor condition, List<Tensor> sideOutputs) {
         // one scope: at full image resolution the intermediate maps are large, and only the embedding and the
         // side outputs outlive the call
-        List<Tensor> out = Torch.scopedAll(() -> {
+        List<Tensor> out = BlockFamily.CONDITIONING_ENCODER.run(() -> Torch.scopedAll(() -> {
             List<Tensor> sides = sideOutputs == null ? null : new ArrayList<>();
             Tensor h = afterConvIn(Torch.silu(conv_in.forward(condition)));
             for (int i = 0; i < blocks.size(); i++) {
@@ -55,7 +55,7 @@ public class ControlNetConditioningEmbedding extends Module {
                 all.addAll(sides);
             }
             return all;
-        });
+        }));
         if (sideOutputs != null) {
             sideOutputs.addAll(out.subList(1, out.size()));
         }

@@ -3,7 +3,7 @@ package dev.xpsr.nn;
 import java.util.Locale;
 
 /**
- * How a block combines the high-level and the low-level prompt (XPSR Table 3's ablation).
+ * How a block combines the high-level and the low-level prompt (the paper's fusion ablation).
  *
  * <ul>
  *   <li>{@link #PARALLEL}: Semantic-Fusion Attention, XPSR's default: {@code attentions} (high-level) and
@@ -26,6 +26,11 @@ public enum FusionMode {
     /** Whether the block carries {@code attentions_connect}. */
     public boolean hasConnectStack() {
         return this == PARALLEL;
+    }
+
+    /** The config and command-line value: {@code parallel}, {@code serial}, {@code high}, {@code low}. */
+    public String id() {
+        return name().toLowerCase(Locale.ROOT);
     }
 
     /** Parses a config value ({@code "parallel"}, ...), naming the valid choices on failure. */

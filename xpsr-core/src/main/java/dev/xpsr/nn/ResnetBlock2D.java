@@ -31,7 +31,7 @@ public final class ResnetBlock2D extends Module {
     }
 
     public Tensor forward(Tensor x, Tensor temb) {
-        return Torch.scoped(() -> {
+        return BlockFamily.RESNET.run(() -> Torch.scoped(() -> {
             Tensor h = conv1.forward(Torch.silu(norm1.forward(x)));
             if (temb != null && time_emb_proj != null) {
                 Tensor t = time_emb_proj.forward(Torch.silu(temb));
@@ -41,6 +41,6 @@ public final class ResnetBlock2D extends Module {
             Tensor shortcut = conv_shortcut == null ? x : conv_shortcut.forward(x);
             Tensor sum = shortcut.add(h);
             return outputScaleFactor == 1.0 ? sum : Torch.div(sum, outputScaleFactor);
-        });
+        }));
     }
 }

@@ -48,6 +48,13 @@ public final class SemanticFusion {
      * alone, as XPSR's blocks do when {@code lowlevel_encoder_hidden_states} is None.
      */
     public Tensor apply(int i, Tensor h, TextContext ctx) {
+        if (attentions_lowlevel != null) {
+            return BlockFamily.SEMANTIC_FUSION.run(() -> fuse(i, h, ctx));
+        }
+        return fuse(i, h, ctx);
+    }
+
+    private Tensor fuse(int i, Tensor h, TextContext ctx) {
         return Torch.scoped(() -> switch (mode) {
             case HIGH -> attentions.get(i).forward(h, ctx.text());
             case LOW -> attentions.get(i).forward(h, ctx.lowlevel() != null ? ctx.lowlevel() : ctx.text());

@@ -36,7 +36,7 @@ public final class Transformer2DModel extends Module {
     }
 
     public Tensor forward(Tensor x, Tensor context) {
-        return Torch.scoped(() -> {
+        return BlockFamily.TRANSFORMER.run(() -> Torch.scoped(() -> {
             long b = x.size(0);
             long h = x.size(2);
             long w = x.size(3);
@@ -56,18 +56,18 @@ public final class Transformer2DModel extends Module {
                 out = ((Conv2d) proj_out).forward(toMap(tokens, b, h, w));
             }
             return out.add(x);
-        });
+        }));
     }
 
     /** (B, C, H, W) → (B, H·W, C). */
     public static Tensor toTokens(Tensor map) {
         long b = map.size(0);
         long c = map.size(1);
-        return map.permute(0, 2, 3, 1).reshape(b, map.size(2) * map.size(3), c);
+        return Torch.contiguous(map.permute(0, 2, 3, 1)).view(b, map.size(2) * map.size(3), c);
     }
 
     /** (B, H·W, C) → (B, C, H, W), contiguous. */
     public static Tensor toMap(Tensor tokens, long b, long h, long w) {
-        return tokens.reshape(b, h, w, tokens.size(2)).permute(0, 3, 1, 2).contiguous();
+        return Torch.contiguous(tokens.reshape(b, h, w, tokens.size(2)).permute(0, 3, 1, 2));
     }
 }

@@ -73,8 +73,10 @@ public class UpBlock2D extends Module {
             x = attentions.apply(i, x, ctx);
         }
         if (pixel_attentions != null && residuals != null) {
-            Tensor pixels = Transformer2DModel.toTokens(residuals.get(residuals.size() - 1 - i));
-            x = pixel_attentions.get(i).forward(x, pixels);
+            Tensor residual = residuals.get(residuals.size() - 1 - i);
+            Tensor in = x;
+            x = BlockFamily.PIXEL_ATTENTION.run(() -> pixel_attentions.get(i).forward(in,
+                    Transformer2DModel.toTokens(residual)));
         }
         return x;
     }

@@ -4,6 +4,7 @@ import dev.xpsr.model.AutoencoderKL;
 import dev.xpsr.torch.Torch;
 import org.bytedeco.pytorch.Tensor;
 
+import java.io.Serializable;
 import java.util.Objects;
 
 /**
@@ -69,7 +70,7 @@ public final class TiledVae {
      * tiles whose estimated working set for that VAE's widths fits ({@link #forVae}).
      */
     public record Options(int encoderTile, int encoderPad, int decoderTile, int decoderPad, boolean fastMode,
-                          AttentionNorm attentionNorm, long memoryBudget) {
+                          AttentionNorm attentionNorm, long memoryBudget) implements Serializable {
         /** XPSR's {@code test.py}: encoder 1024 px / 4 latent px, decoder 224 / 11 latent px, the reference attention. */
         public static final Options XPSR = new Options(1024, 4, 224, 11, false, AttentionNorm.REFERENCE, 0);
 
@@ -171,6 +172,19 @@ public final class TiledVae {
 
     public Options options() {
         return options;
+    }
+
+    /**
+     * How many tiles an input of {@code height × width} (latent px for the decoder, image px for the encoder) is cut
+     * into for this VAE; 0 when it fits one tile and the plain forward runs.
+     */
+    public int tileCount(AutoencoderKL vae, int height, int width, boolean decoder) {
+        Options o = options.forVae(TiledVaeMemory.Widths.of(vae));
+        int f = vae.downFactor();
+        int tile = decoder ? o.decoderTile : o.encoderTile;
+        int pad = decoder ? o.decoderPad : o.encoderPadPixels(f);
+        return TileGrid.needsTiling(height, width, tile, pad)
+                ? TileGrid.split(height, width, tile, pad, f, decoder).tiles().size() : 0;
     }
 
     /** The latent posterior of an image (B, 3, H, W) in [−1, 1], tiled when the image is larger than one tile. */

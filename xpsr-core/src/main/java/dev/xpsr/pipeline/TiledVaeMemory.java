@@ -14,7 +14,7 @@ import dev.xpsr.model.AutoencoderKL;
  * activation. For the decoder that is the input of the last up block, widths[1] channels at (f·s)² (SD: 256 × 64s²);
  * for the encoder the first block's widths[0] channels at s² (SD: 128 × s²). At a resnet that changes width the
  * normalised input, its SiLU, the kept 1×1 shortcut and the convolution output are alive together. The model is
- * {@code c + κ · 4 · largest}, fitted to the peak-RSS growth {@link TiledVaeBench} measured on the SD-1.5 VAE
+ * {@code c + κ · 4 · largest}, fitted to the peak-RSS growth {@link dev.xpsr.bench.TiledVaeBench} measured on the SD-1.5 VAE
  * (fast mode, so that no other tile is alive; this project's CPU build, 2 cores):
  * <ul>
  *   <li>decoder, 64 × 64 latent, tiles 16 and 32 (s = 38, 54): +382 MiB and +886 MiB, κ = 4.2 and 4.9 of the

@@ -5,6 +5,7 @@ import dev.xpsr.model.AutoencoderKL;
 import dev.xpsr.model.ClipTextModel;
 import dev.xpsr.model.ClipTokenizer;
 import dev.xpsr.model.Pretrained;
+import dev.xpsr.model.XpsrControlNetLayout;
 import dev.xpsr.model.XpsrControlNetModel;
 import dev.xpsr.model.XpsrUNet2DConditionModel;
 import dev.xpsr.nn.Module;
@@ -15,7 +16,9 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
@@ -38,7 +41,23 @@ public final class XpsrModels implements AutoCloseable {
         /** All networks stay loaded: the fastest for batches, and the choice on a GPU. */
         RESIDENT,
         /** Only the running stage's networks are loaded: the lowest peak memory. */
-        SEQUENTIAL
+        SEQUENTIAL;
+
+        /**
+         * A residency option's value: {@code resident}, {@code sequential}, or {@code auto} (empty: chosen from the
+         * memory budget and the device).
+         *
+         * @throws IllegalArgumentException for any other text, naming the choices
+         */
+        public static Optional<Residency> parseOption(String text) {
+            return switch (text.trim().toLowerCase(Locale.ROOT)) {
+                case "auto" -> Optional.empty();
+                case "resident" -> Optional.of(RESIDENT);
+                case "sequential" -> Optional.of(SEQUENTIAL);
+                default -> throw new IllegalArgumentException("residency must be auto, resident or sequential, got "
+                        + text);
+            };
+        }
     }
 
     /** The four networks, as the pipeline releases them. */
@@ -52,6 +71,7 @@ public final class XpsrModels implements AutoCloseable {
     private final SchedulerConfig schedulerConfig;
     private final Placement placement;
     private final Residency residency;
+    private final XpsrControlNetLayout controlNetLayout;
 
     /** Loaded models on the CPU in fp32, resident. */
     public XpsrModels(ClipTokenizer tokenizer, ClipTextModel textEncoder, AutoencoderKL vae,
@@ -64,12 +84,13 @@ public final class XpsrModels implements AutoCloseable {
                       XpsrControlNetModel controlNet, XpsrUNet2DConditionModel unet, SchedulerConfig schedulerConfig,
                       Placement placement) {
         this(tokenizer, Slot.of(textEncoder), Slot.of(vae), Slot.of(controlNet), Slot.of(unet), schedulerConfig,
-                placement, Residency.RESIDENT);
+                placement, Residency.RESIDENT, controlNet.layout());
     }
 
     private XpsrModels(ClipTokenizer tokenizer, Slot<ClipTextModel> textEncoder, Slot<AutoencoderKL> vae,
                        Slot<XpsrControlNetModel> controlNet, Slot<XpsrUNet2DConditionModel> unet,
-                       SchedulerConfig schedulerConfig, Placement placement, Residency residency) {
+                       SchedulerConfig schedulerConfig, Placement placement, Residency residency,
+                       XpsrControlNetLayout controlNetLayout) {
         this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
         this.textEncoder = textEncoder;
         this.vae = vae;
@@ -78,17 +99,21 @@ public final class XpsrModels implements AutoCloseable {
         this.schedulerConfig = Objects.requireNonNull(schedulerConfig, "schedulerConfig");
         this.placement = Objects.requireNonNull(placement, "placement");
         this.residency = residency;
+        this.controlNetLayout = Objects.requireNonNull(controlNetLayout, "controlNetLayout");
     }
 
     /**
      * Models loaded on demand by the suppliers (each returns a fresh network on the CPU in fp32) and freed after
      * each use, as {@link Residency#SEQUENTIAL} describes.
+     *
+     * @param controlNetLayout the layout of the ControlNet {@code controlNet} supplies (known before it is loaded)
      */
     public static XpsrModels sequential(ClipTokenizer tokenizer, Supplier<ClipTextModel> textEncoder,
                                         Supplier<AutoencoderKL> vae, Supplier<XpsrControlNetModel> controlNet,
-                                        Supplier<XpsrUNet2DConditionModel> unet, SchedulerConfig schedulerConfig) {
+                                        Supplier<XpsrUNet2DConditionModel> unet, SchedulerConfig schedulerConfig,
+                                        XpsrControlNetLayout controlNetLayout) {
         return new XpsrModels(tokenizer, Slot.loading(textEncoder), Slot.loading(vae), Slot.loading(controlNet),
-                Slot.loading(unet), schedulerConfig, Placement.CPU_FP32, Residency.SEQUENTIAL);
+                Slot.loading(unet), schedulerConfig, Placement.CPU_FP32, Residency.SEQUENTIAL, controlNetLayout);
     }
 
     public ClipTokenizer tokenizer() {
@@ -122,6 +147,11 @@ public final class XpsrModels implements AutoCloseable {
 
     public Residency residency() {
         return residency;
+    }
+
+    /** The ControlNet's fusion mode and heads, as its config states them and its weights were checked to hold. */
+    public XpsrControlNetLayout controlNetLayout() {
+        return controlNetLayout;
     }
 
     /** A stage's hold on its networks; closing it lets sequential models free what no other stage holds. */
@@ -189,7 +219,8 @@ public final class XpsrModels implements AutoCloseable {
                 m.to(target);
             }
         }
-        return new XpsrModels(tokenizer, textEncoder, vae, controlNet, unet, schedulerConfig, target, residency);
+        return new XpsrModels(tokenizer, textEncoder, vae, controlNet, unet, schedulerConfig, target, residency,
+                controlNetLayout);
     }
 
     /** Resident models read from the folders; see {@link #load(Path, Path, String, Residency)}. */
@@ -203,7 +234,8 @@ public final class XpsrModels implements AutoCloseable {
      * @param xpsr      a folder holding XPSR's {@code controlnet/} and {@code unet/}
      * @param variant   {@code fp16} to read the {@code .fp16.} weight files, or null
      * @param residency whether the networks are loaded now and kept, or loaded per stage (their weight files are
-     *                  then checked to exist now, so a missing file fails before the first image)
+     *                  then checked to exist now, and the ControlNet's config against its weights' keys, so a
+     *                  missing or mismatched file fails before the first image)
      */
     public static XpsrModels load(Path sd15, Path xpsr, String variant, Residency residency) throws IOException {
         ClipTokenizer tokenizer = ClipTokenizer.forModel(sd15.resolve("tokenizer"));
@@ -220,7 +252,8 @@ public final class XpsrModels implements AutoCloseable {
             CheckpointFiles.findWeights(dir, variant);
         }
         return sequential(tokenizer, () -> Pretrained.textEncoder(te, variant), () -> Pretrained.vae(vae, variant),
-                () -> Pretrained.xpsrControlNet(cn, variant), () -> Pretrained.xpsrUnet(unet, variant), scheduler);
+                () -> Pretrained.xpsrControlNet(cn, variant), () -> Pretrained.xpsrUnet(unet, variant), scheduler,
+                Pretrained.xpsrControlNetLayout(cn, variant));
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.xpsr.pipeline;
 import dev.xpsr.io.RgbImage;
 import dev.xpsr.model.AutoencoderKL;
 import dev.xpsr.model.ControlNetModel;
+import dev.xpsr.model.XpsrControlNetModel;
 import dev.xpsr.nn.TextContext;
 import dev.xpsr.pipeline.XpsrModels.Network;
 import dev.xpsr.scheduler.NoiseSource;
@@ -10,6 +11,7 @@ import dev.xpsr.scheduler.Scheduler;
 import dev.xpsr.scheduler.StepOutput;
 import dev.xpsr.torch.ImageTensors;
 import dev.xpsr.torch.NativeStartup;
+import dev.xpsr.torch.Profiler;
 import dev.xpsr.torch.Torch;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
@@ -21,13 +23,17 @@ import java.util.function.Consumer;
 /**
  * XPSR inference ({@code test.py} + {@code pipelines/pipeline_xpsr.py}), one image at a time:
  * <ol>
- *   <li>preprocess the LR image ({@link Preprocess}: ×4 PIL bicubic, shorter side to 512, sides to multiples of 8);</li>
- *   <li>encode the four prompts with CLIP; the guidance batch is [unconditional, conditional];</li>
+ *   <li>preprocess the LR image ({@link Preprocess}: ×4 (or the options' scale or size) PIL bicubic, shorter side
+ *       to 512, sides to multiples of 8);</li>
+ *   <li>encode the four prompts with CLIP; the guidance batch is [unconditional, conditional] (the conditional
+ *       prompts alone when the guidance scale is 1 or less; no low-level context when that prompt is switched
+ *       off, see {@link UpscaleOptions});</li>
  *   <li>start latent: (tiled) VAE posterior sample of the control image × scaling factor, noised to the first
  *       timestep, then noised again at {@code added_noise_level} (or pure noise);</li>
  *   <li>for each timestep: ControlNet and UNet on the 2-batch in one forward (tiled with Gaussian weights when the
  *       latent is large), classifier-free guidance, scheduler step;</li>
- *   <li>(tiled) decode, post-process to 8 bit, colour fix against the control image, resize to 4·(w, h).</li>
+ *   <li>(tiled) decode, post-process to 8 bit, colour fix against the control image, resize to 4·(w, h) (or the
+ *       options' scale or size).</li>
  * </ol>
  * Every random draw comes from one {@link NoiseSource} in the order {@link GeneratorNoise} documents. Each stage
  * holds a {@link XpsrModels#use lease} on its networks only while it runs, so that sequentially resident models
@@ -107,10 +113,10 @@ public final class XpsrPipeline {
         return upscale(lr, prompts, options, new GeneratorNoise(options.seed()), observer);
     }
 
-    /** Restores {@code lr} drawing every random tensor from {@code noise}. */
+    /** Restores {@code lr} drawing every random tensor from {@code noise}; the options' prompt switches apply. */
     public Result upscale(RgbImage lr, Prompts prompts, UpscaleOptions options, NoiseSource noise,
                           Observer observer) {
-        Preprocess preprocess = new Preprocess(options.upscale(), options.processSize());
+        Preprocess preprocess = new Preprocess(options.upscale(), options.processSize(), options.outputSize());
         Preprocess.Prepared prepared = preprocess.prepare(lr);
         RgbImage generated;
         try (AutoCloseable mode = Torch.inferenceMode(); PointerScope scope = new PointerScope()) {
@@ -130,7 +136,7 @@ public final class XpsrPipeline {
         enter(Stage.PROMPTS, observer);
         TextContext ctx;
         try (XpsrModels.Lease lease = models.use(Network.TEXT_ENCODER)) {
-            ctx = encodePrompts(prompts);
+            ctx = encodePrompts(prompts.under(options), options);
         }
         Tensor image = placed(ImageTensors.toTensor(control));
         NoiseSource noise = shape -> placed(drawn.next(shape));
@@ -143,7 +149,8 @@ public final class XpsrPipeline {
         }
         enter(Stage.DENOISE, observer);
         try (XpsrModels.Lease lease = models.use(Network.CONTROLNET, Network.UNET)) {
-            latents = denoise(latents, ctx, Torch.cat(0, image, image), scheduler, options, noise, observer);
+            Tensor batch = options.classifierFreeGuidance() ? Torch.cat(0, image, image) : image;
+            latents = denoise(latents, ctx, batch, scheduler, options, noise, observer);
         }
         enter(Stage.DECODE, observer);
         Tensor decoded;
@@ -162,8 +169,23 @@ public final class XpsrPipeline {
 
     /** [negative, positive] and [low-level negative, low-level] CLIP embeddings, each (2, 77, D). */
     public TextContext encodePrompts(Prompts p) {
-        Tensor text = Torch.cat(0, encodeText(p.negative()), encodeText(p.positive()));
-        Tensor low = Torch.cat(0, encodeText(p.lowlevelNegative()), encodeText(p.lowlevel()));
+        return encodePrompts(p, UpscaleOptions.DEFAULTS);
+    }
+
+    /**
+     * The CLIP embeddings the networks attend to under {@code options}: with classifier-free guidance [negative,
+     * positive] (2, 77, D), without it the positive alone (1, 77, D); the low-level pair likewise, or none when the
+     * low-level prompt is switched off.
+     */
+    public TextContext encodePrompts(Prompts p, UpscaleOptions options) {
+        boolean guided = options.classifierFreeGuidance();
+        Tensor text = guided ? Torch.cat(0, encodeText(p.negative()), encodeText(p.positive()))
+                : encodeText(p.positive());
+        if (!options.usesLowlevelPrompt()) {
+            return TextContext.of(text);
+        }
+        Tensor low = guided ? Torch.cat(0, encodeText(p.lowlevelNegative()), encodeText(p.lowlevel()))
+                : encodeText(p.lowlevel());
         return new TextContext(text, low);
     }
 
@@ -207,12 +229,15 @@ public final class XpsrPipeline {
     /**
      * The denoising loop; returns the final latent (retained beyond the caller's scope). Checks for cancellation
      * before each step; a failed or cancelled loop leaves nothing retained.
+     *
+     * @param control the control image, batched as {@code ctx} is (doubled under classifier-free guidance)
      */
-    public Tensor denoise(Tensor latents, TextContext ctx, Tensor control2, Scheduler scheduler, UpscaleOptions options,
+    public Tensor denoise(Tensor latents, TextContext ctx, Tensor control, Scheduler scheduler, UpscaleOptions options,
                           NoiseSource noise, Observer observer) {
         long[] timesteps = scheduler.timesteps();
         Tensor z = latents;
         z.retainReference();
+        ConditionCache conditions = ConditionCache.open();
         try {
             for (int i = 0; i < timesteps.length; i++) {
                 if (observer.cancelled()) {
@@ -221,7 +246,7 @@ public final class XpsrPipeline {
                 }
                 try (PointerScope step = new PointerScope()) {
                     long t = timesteps[i];
-                    Tensor eps = guidedNoise(z, t, ctx, control2, scheduler, options);
+                    Tensor eps = guidedNoise(z, t, ctx, control, scheduler, options);
                     StepOutput out = scheduler.step(eps, t, z, noise);
                     Tensor next = out.prevSample();
                     observer.step(new Step(i, timesteps.length, t, eps, next, out.predOriginalSample()));
@@ -233,35 +258,45 @@ public final class XpsrPipeline {
         } catch (RuntimeException | Error e) {
             z.releaseReference();
             throw e;
+        } finally {
+            conditions.close();
         }
         return z;
     }
 
-    /** ε̂ = ε_u + g·(ε_c − ε_u) from one batched pass over [z, z]. */
-    public Tensor guidedNoise(Tensor z, long t, TextContext ctx, Tensor control2, Scheduler scheduler,
+    /**
+     * ε̂ = ε_u + g·(ε_c − ε_u) from one batched pass over [z, z]; without classifier-free guidance (g ≤ 1) the
+     * conditional prediction ε_c of one pass over z.
+     */
+    public Tensor guidedNoise(Tensor z, long t, TextContext ctx, Tensor control, Scheduler scheduler,
                               UpscaleOptions options) {
+        if (!options.classifierFreeGuidance()) {
+            return noisePrediction(scheduler.scaleModelInput(z, t), t, ctx, control, options);
+        }
         Tensor x = scheduler.scaleModelInput(Torch.cat(0, z, z), t);
-        Tensor[] halves = Torch.chunk(noisePrediction(x, t, ctx, control2, options), 2, 0);
+        Tensor[] halves = Torch.chunk(noisePrediction(x, t, ctx, control, options), 2, 0);
         return Torch.addScaled(halves[0], halves[1].sub(halves[0]), options.guidance());
     }
 
-    /** The 2-batch noise prediction of ControlNet + UNet, tiled when the latent exceeds the tile area. */
-    public Tensor noisePrediction(Tensor x, long t, TextContext ctx, Tensor control2, UpscaleOptions options) {
+    /** The batched noise prediction of ControlNet + UNet, tiled when the latent exceeds the tile area. */
+    public Tensor noisePrediction(Tensor x, long t, TextContext ctx, Tensor control, UpscaleOptions options) {
         int h = (int) x.size(2);
         int w = (int) x.size(3);
         if (!LatentTiles.needed(h, w, options.latentTileSize())) {
-            return controlledUnet(x, t, ctx, control2, options.conditioningScale());
+            return controlledUnet(x, t, ctx, control, options.conditioningScale());
         }
-        return tiledNoisePrediction(x, t, ctx, control2, options, LatentTiles.grid(h, w, options.latentTileSize(),
+        return tiledNoisePrediction(x, t, ctx, control, options, LatentTiles.grid(h, w, options.latentTileSize(),
                 options.latentTileOverlap()));
     }
 
     /** One ControlNet + UNet pass. */
     public Tensor controlledUnet(Tensor x, long t, TextContext ctx, Tensor control, double conditioningScale) {
         Tensor timestep = Torch.scalarTensor(t);
-        ControlNetModel.Output residuals = models.controlNet().forward(x, timestep, ctx, control, conditioningScale)
-                .residuals();
-        return models.unet().forward(x, timestep, ctx, residuals.down(), residuals.mid());
+        XpsrControlNetModel controlNet = models.controlNet();
+        ControlNetModel.Output residuals = Profiler.network("ControlNet", () -> controlNet.residuals(x, timestep, ctx,
+                ConditionCache.encode(controlNet, control), conditioningScale));
+        return Profiler.network("UNet", () -> models.unet().forward(x, timestep, ctx, residuals.down(),
+                residuals.mid()));
     }
 
     /**
@@ -269,17 +304,17 @@ public final class XpsrPipeline {
      * reference hard-codes 8, here it is the control image's size over the latent's) predicts noise, the
      * predictions are blended with Gaussian weights and divided by the summed weights.
      */
-    Tensor tiledNoisePrediction(Tensor x, long t, TextContext ctx, Tensor control2, UpscaleOptions options,
-                                        List<LatentTiles.Tile> tiles) {
+    Tensor tiledNoisePrediction(Tensor x, long t, TextContext ctx, Tensor control, UpscaleOptions options,
+                                List<LatentTiles.Tile> tiles) {
         int tile = tiles.get(0).size();
-        long f = controlPixelsPerLatent(control2, x);
+        long f = controlPixelsPerLatent(control, x);
         Tensor weights = placed(TileWeights.gaussian(tile, tile, 1, (int) x.size(1)));
         Tensor sum = Torch.zerosLike(x);
         Tensor contributors = Torch.zerosLike(x);
         for (LatentTiles.Tile tl : tiles) {
             try (PointerScope scope = new PointerScope()) {
                 Tensor xt = x.narrow(2, tl.y(), tile).narrow(3, tl.x(), tile);
-                Tensor ct = control2.narrow(2, tl.y() * f, tile * f).narrow(3, tl.x() * f, tile * f);
+                Tensor ct = control.narrow(2, tl.y() * f, tile * f).narrow(3, tl.x() * f, tile * f);
                 Tensor eps = controlledUnet(xt, t, ctx, ct, options.conditioningScale());
                 sum.narrow(2, tl.y(), tile).narrow(3, tl.x(), tile).add_(eps.mul(weights));
                 contributors.narrow(2, tl.y(), tile).narrow(3, tl.x(), tile).add_(weights);

@@ -40,6 +40,10 @@ public final class CaptionBatch {
     public record Job(PromptKind kind, PromptSource source) {
     }
 
+    /** An image and the name its prompts are stored under ({@link PromptStore#file}). */
+    public record Target(Path image, String name) {
+    }
+
     /** One prompt that could not be written. */
     public record Failure(Path image, PromptKind kind, String message) {
         @Override
@@ -67,6 +71,14 @@ public final class CaptionBatch {
      * @param failures       every prompt not written, with why
      */
     public record Report(int images, int written, int skipped, List<Failure> failures) {
+        /** The totals of two runs (e.g. the LR and the HR images of a training set). */
+        public Report plus(Report other) {
+            List<Failure> all = new ArrayList<>(failures);
+            all.addAll(other.failures);
+            return new Report(images + other.images, written + other.written, skipped + other.skipped,
+                    Collections.unmodifiableList(all));
+        }
+
         public String summary() {
             return String.format(Locale.ROOT, "%d images: %d prompt files written, %d already there, %d failed",
                     images, written, skipped, failures.size());
@@ -91,14 +103,36 @@ public final class CaptionBatch {
         this.threads = threads;
     }
 
-    /** The image files directly in {@code folder}, by name; hidden files are left out. */
-    public static List<Path> imagesIn(Path folder) throws IOException {
+    /**
+     * The image files in {@code folder} and its sub-folders, by path, each named by its path below
+     * {@code folder} without the extension ({@code sub/photo}); hidden files and folders are left out.
+     */
+    public static List<Target> imagesUnder(Path folder) throws IOException {
         if (!Files.isDirectory(folder)) {
             throw new IOException(folder + " is not a folder");
         }
-        try (Stream<Path> files = Files.list(folder)) {
-            return files.filter(Files::isRegularFile).filter(CaptionBatch::isImage).sorted().toList();
+        try (Stream<Path> files = Files.walk(folder)) {
+            return files.filter(Files::isRegularFile).filter(CaptionBatch::isImage)
+                    .filter(f -> !hiddenBelow(folder, f)).sorted()
+                    .map(f -> new Target(f, nameBelow(folder, f))).toList();
         }
+    }
+
+    private static boolean hiddenBelow(Path folder, Path file) {
+        for (Path part : folder.relativize(file)) {
+            if (part.toString().startsWith(".")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** {@code sub/photo} for {@code folder/sub/photo.png}. */
+    private static String nameBelow(Path folder, Path file) {
+        Path rel = folder.relativize(file);
+        Path parent = rel.getParent();
+        String stem = PromptStore.nameOf(rel);
+        return parent == null ? stem : parent.toString().replace(rel.getFileSystem().getSeparator(), "/") + "/" + stem;
     }
 
     private static boolean isImage(Path file) {
@@ -108,8 +142,8 @@ public final class CaptionBatch {
                 && IMAGE_EXTENSIONS.contains(name.substring(dot + 1).toLowerCase(Locale.ROOT));
     }
 
-    /** Runs every job on every image; interrupting the calling thread stops the workers. */
-    public Report run(List<Path> images, Listener listener) throws InterruptedException {
+    /** Runs every job on every target; interrupting the calling thread stops the workers. */
+    public Report run(List<Target> targets, Listener listener) throws InterruptedException {
         ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "caption-worker");
             t.setDaemon(true);
@@ -117,14 +151,14 @@ public final class CaptionBatch {
         });
         try {
             List<Future<ImageResult>> results = new ArrayList<>();
-            for (Path image : images) {
+            for (Target target : targets) {
                 results.add(pool.submit(() -> {
-                    ImageResult result = process(image);
+                    ImageResult result = process(target.image(), target.name());
                     listener.imageDone(result);
                     return result;
                 }));
             }
-            return collect(images.size(), results);
+            return collect(targets.size(), results);
         } finally {
             pool.shutdownNow();
         }
@@ -149,8 +183,7 @@ public final class CaptionBatch {
     }
 
     /** All pending prompts of one image; every failure is caught and recorded. */
-    ImageResult process(Path image) {
-        String name = PromptStore.nameOf(image);
+    private ImageResult process(Path image, String name) {
         List<Job> pending = jobs.stream().filter(j -> overwrite || !store.has(j.kind(), name)).toList();
         int skipped = jobs.size() - pending.size();
         if (pending.isEmpty()) {

@@ -2,6 +2,7 @@ package dev.xpsr.prompt;
 
 import dev.xpsr.io.RgbImage;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -19,6 +20,46 @@ public final class PromptChain implements PromptSource {
 
     public static PromptChain of(PromptSource... sources) {
         return new PromptChain(List.of(sources));
+    }
+
+    /**
+     * XPSR's high-level chain as the command line and the batch jobs order it: a caption given for every image, the
+     * prompt folder, the caption server; a null one is left out.
+     */
+    public static PromptChain highlevel(String caption, PromptStore folder, CaptionClient server) {
+        List<PromptSource> high = new ArrayList<>();
+        if (caption != null) {
+            high.add(new FixedPromptSource(caption));
+        }
+        if (folder != null) {
+            high.add(new FolderPromptSource(folder, PromptKind.HIGH_LEVEL));
+        }
+        if (server != null) {
+            high.add(ServerPromptSource.forKind(server, PromptKind.HIGH_LEVEL));
+        }
+        return new PromptChain(high);
+    }
+
+    /**
+     * XPSR's low-level chain: a description given for every image, the prompt folder, a server asked with a quality
+     * instruction (null ones are left out), then the built-in degradation analyser when {@code analyser} is set.
+     */
+    public static PromptChain lowlevel(String description, PromptStore folder, PromptSource server,
+                                       boolean analyser) {
+        List<PromptSource> low = new ArrayList<>();
+        if (description != null) {
+            low.add(new FixedPromptSource(description));
+        }
+        if (folder != null) {
+            low.add(new FolderPromptSource(folder, PromptKind.LOW_LEVEL));
+        }
+        if (server != null) {
+            low.add(server);
+        }
+        if (analyser) {
+            low.add(new AnalyserPromptSource(new DegradationAnalyser()));
+        }
+        return new PromptChain(low);
     }
 
     @Override

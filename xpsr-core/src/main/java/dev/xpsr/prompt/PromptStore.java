@@ -9,13 +9,15 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Optional;
 
 /**
  * Prompt files in XPSR's dataset layout: {@code <root>/highlevel_prompt/<name>.txt},
  * {@code <root>/lowlevel_prompt_q/<name>.txt} (and the {@code _GT} folders), where {@code <name>} is the image's
  * file name without its extension ({@code test.py} swaps {@code /LR/} for the prompt folder and {@code .png} for
- * {@code .txt}).
+ * {@code .txt}); in a training set, whose images lie in sub-folders, the path below {@code LR/} or {@code HR/}
+ * without the extension ({@code sub/photo}), so the prompt folders mirror the image tree.
  *
  * <p>Reading reproduces {@code test.py}: the first line, left-stripped ({@code fp.readlines()[0].lstrip()}), an
  * empty file giving "". {@link #readExact} keeps the line break Python's {@code readlines} leaves on a first line
@@ -44,9 +46,13 @@ public final class PromptStore {
         return dot > 0 ? file.substring(0, dot) : file;
     }
 
-    /** Where the {@code kind} prompt of image {@code name} lives. */
+    /**
+     * Where the {@code kind} prompt of image {@code name} lives; {@code name} may hold '/'-separated sub-folders,
+     * none of them empty, {@code .} or {@code ..}.
+     */
     public Path file(PromptKind kind, String name) {
-        if (name.isEmpty() || name.contains("/") || name.contains("\\") || name.equals(".") || name.equals("..")) {
+        if (name.contains("\\") || Arrays.stream(name.split("/", -1))
+                .anyMatch(part -> part.isEmpty() || part.equals(".") || part.equals(".."))) {
             throw new IllegalArgumentException("not a prompt name: '" + name + "'");
         }
         return root.resolve(kind.folder()).resolve(name + ".txt");

@@ -327,7 +327,24 @@ public final class Torch {
 
     /** Concatenation along {@code dim}. */
     public static Tensor cat(long dim, Tensor... parts) {
-        return torch.cat(new TensorVector(parts), dim);
+        long t0 = Profiler.begin();
+        Tensor out = torch.cat(new TensorVector(parts), dim);
+        Profiler.end(t0, Profiler.Op.COPY, 0);
+        return out;
+    }
+
+    /**
+     * {@code x} laid out contiguously in row-major order: {@code x} itself when it already is, else a copy. The
+     * layout changes between feature maps, tokens and attention heads go through here, so a profile sees them.
+     */
+    public static Tensor contiguous(Tensor x) {
+        if (x.is_contiguous()) {
+            return x;
+        }
+        long t0 = Profiler.begin();
+        Tensor out = x.contiguous();
+        Profiler.end(t0, Profiler.Op.COPY, 0);
+        return out;
     }
 
     /** Split into {@code n} chunks along {@code dim}. */
@@ -348,9 +365,21 @@ public final class Torch {
 
     // ---------------------------------------------------------------- torch.nn.functional
 
-    /** {@code y = x Wᵀ + b}; {@code bias} may be null. */
+    /**
+     * {@code y = x Wᵀ + b}; {@code bias} may be null. With {@link ExactTuning#ONEDNN_LINEAR} on, large float32
+     * products on the CPU run on oneDNN ({@link OneDnnLinear}: all ATen threads) instead of the BLAS, which is pinned
+     * to one thread.
+     */
     public static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
-        return bias == null ? torch.linear(x, weight) : torch.linear(x, weight, new TensorOptional(bias));
+        long t0 = Profiler.begin();
+        Tensor y;
+        if (OneDnnLinear.applies(x, weight)) {
+            y = OneDnnLinear.apply(x, weight, bias);
+        } else {
+            y = bias == null ? torch.linear(x, weight) : torch.linear(x, weight, new TensorOptional(bias));
+        }
+        Profiler.end(t0, Profiler.Op.LINEAR, 2.0 * weight.numel() * (y.numel() / weight.size(0)));
+        return y;
     }
 
     /** 2-D convolution (cross-correlation) with square stride and padding; {@code bias} may be null. */
@@ -407,8 +436,7 @@ public final class Torch {
      */
     public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, long stride, long padding, long dilation,
             long groups) {
-        TensorOptional b = bias == null ? new TensorOptional() : new TensorOptional(bias);
-        return torch.conv2d(x, weight, b, new long[] {stride, stride}, new long[] {padding, padding},
+        return conv2d(x, weight, bias, new long[] {stride, stride}, new long[] {padding, padding},
                 new long[] {dilation, dilation}, groups);
     }
 
@@ -417,8 +445,17 @@ public final class Torch {
      * (sh, sw), (ph, pw))} (Inception's 1×7 / 7×1 kernels); {@code bias} may be null.
      */
     public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, long[] stride, long[] padding) {
+        return conv2d(x, weight, bias, stride.clone(), padding.clone(), new long[] {1, 1}, 1);
+    }
+
+    /** Every 2-D convolution of the facade: 2·(C_in/g)·k_h·k_w FLOPs per output channel and position. */
+    private static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, long[] stride, long[] padding, long[] dilation,
+            long groups) {
+        long t0 = Profiler.begin();
         TensorOptional b = bias == null ? new TensorOptional() : new TensorOptional(bias);
-        return torch.conv2d(x, weight, b, stride.clone(), padding.clone(), new long[] {1, 1}, 1);
+        Tensor y = torch.conv2d(x, weight, b, stride, padding, dilation, groups);
+        Profiler.end(t0, Profiler.Op.CONVOLUTION, 2.0 * weight.numel() * (y.numel() / weight.size(0)));
+        return y;
     }
 
     /**
@@ -469,22 +506,34 @@ public final class Torch {
 
     /** GroupNorm over (C/groups × spatial) with per-channel affine. */
     public static Tensor groupNorm(Tensor x, long groups, Tensor weight, Tensor bias, double eps) {
-        return torch.group_norm(x, groups, new TensorOptional(weight), new TensorOptional(bias), eps, false);
+        long t0 = Profiler.begin();
+        Tensor y = torch.group_norm(x, groups, new TensorOptional(weight), new TensorOptional(bias), eps, false);
+        Profiler.end(t0, Profiler.Op.NORMALISATION, 0);
+        return y;
     }
 
     /** LayerNorm over the last dimension. */
     public static Tensor layerNorm(Tensor x, Tensor weight, Tensor bias, double eps) {
+        long t0 = Profiler.begin();
         long[] normalized = {x.size(x.dim() - 1)};
-        return torch.layer_norm(x, normalized, new TensorOptional(weight), new TensorOptional(bias), eps, false);
+        Tensor y = torch.layer_norm(x, normalized, new TensorOptional(weight), new TensorOptional(bias), eps, false);
+        Profiler.end(t0, Profiler.Op.NORMALISATION, 0);
+        return y;
     }
 
     public static Tensor silu(Tensor x) {
-        return torch.silu(x);
+        long t0 = Profiler.begin();
+        Tensor y = torch.silu(x);
+        Profiler.end(t0, Profiler.Op.ELEMENTWISE, 0);
+        return y;
     }
 
     /** Exact (erf) GELU, as {@code F.gelu} with its default. */
     public static Tensor gelu(Tensor x) {
-        return torch.gelu(x);
+        long t0 = Profiler.begin();
+        Tensor y = torch.gelu(x);
+        Profiler.end(t0, Profiler.Op.ELEMENTWISE, 0);
+        return y;
     }
 
     /** CLIP's {@code quick_gelu}: {@code x · σ(1.702 x)}. */
@@ -510,8 +559,11 @@ public final class Torch {
      * @param causal apply the lower-triangular mask (CLIP's text encoder)
      */
     public static Tensor scaledDotProductAttention(Tensor q, Tensor k, Tensor v, boolean causal) {
-        return torch.scaled_dot_product_attention(q, k, v, new TensorOptional(), 0.0, causal,
+        long t0 = Profiler.begin();
+        Tensor out = torch.scaled_dot_product_attention(q, k, v, new TensorOptional(), 0.0, causal,
                 new DoubleOptional(), false);
+        Profiler.end(t0, Profiler.Op.ATTENTION, 4.0 * q.numel() * k.size(-2));
+        return out;
     }
 
     /** Nearest-neighbour resize to (height, width), as {@code F.interpolate(mode="nearest", size=...)}. */

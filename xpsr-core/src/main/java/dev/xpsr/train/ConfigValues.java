@@ -70,6 +70,17 @@ final class ConfigValues {
         return s;
     }
 
+    boolean bool(String key, boolean fallback) {
+        JsonNode n = get(key);
+        if (n == null) {
+            return fallback;
+        }
+        if (!n.isBoolean()) {
+            throw bad(key, "true or false", n);
+        }
+        return n.asBoolean();
+    }
+
     List<String> strings(String key, List<String> fallback) {
         JsonNode n = get(key);
         if (n == null) {

@@ -1,5 +1,6 @@
 package dev.xpsr.train;
 
+import dev.xpsr.degrade.TrainingSetLayout;
 import dev.xpsr.degrade.TrainingSetWriter;
 import dev.xpsr.io.ImageFileException;
 import dev.xpsr.io.ImageFiles;
@@ -13,12 +14,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -32,11 +30,12 @@ import java.util.stream.Stream;
  * with probability {@code original_image_ratio} the HR replaces the control image (and, when the prompts are
  * not dropped, the low-level prompt becomes the {@code _GT} one). A missing prompt file reads as "" (the reference
  * would stop). A pair whose images cannot be read, differ in size or are smaller than the crop is reported by
- * the caller and skipped.
+ * the caller and skipped. The ablation switches ({@link TrainingSwitches}) come after these draws, so XPSR's
+ * own samples are the same with them off: an empty low-level text ({@code lowlevel_prompt_source}), and with
+ * probability {@code negative_sample_ratio} a negative sample (the LR as control and as diffusion target, the
+ * negative prompts as texts).
  */
 public final class PairedDataset {
-    private static final Pattern DATASET = Pattern.compile("dataset_(\\d+)");
-
     /** One HR/LR pair on disk: its set folder and its path relative to {@code HR/}. */
     public record Pair(Path set, String relative, Path hr, Path lr) {
         /** The pair's id for messages: {@code dataset_3/sub/photo.png}. */
@@ -58,7 +57,7 @@ public final class PairedDataset {
         if (!Files.isDirectory(root)) {
             throw new IOException("training data folder " + root + " does not exist");
         }
-        List<Path> sets = sets(root);
+        List<Path> sets = TrainingSetLayout.sets(root);
         if (sets.isEmpty()) {
             throw new IOException("training data folder " + root + " has neither HR/ and LR/ nor dataset_<k>/ folders "
                     + "(run 'xpsr degrade' to make them)");
@@ -146,10 +145,20 @@ public final class PairedDataset {
         if (config.highlevelPrompt().equals(TrainConfig.EMPTY)) {
             high = "";
         }
+        TrainingSwitches switches = config.switches();
+        if (!switches.lowlevelPromptSource().equals(TrainConfig.CAPTION)) {
+            low = "";
+        }
+        boolean negative = switches.negativeSampleRatio() > 0 && rng.nextDouble() < switches.negativeSampleRatio();
+        if (negative) {
+            high = switches.negativePrompt();
+            low = switches.lowlevelNegativePrompt();
+        }
         var hrTensor = ImageTensors.toTensor(hr);
         var pixelValues = Torch.add(Torch.mul(hrTensor, 2.0), -1.0);
-        var control = original ? hrTensor : ImageTensors.toTensor(lr);
-        return new TrainingSample(p.id(), pixelValues, control, high == null ? "" : high, low == null ? "" : low);
+        var control = original && !negative ? hrTensor : ImageTensors.toTensor(lr);
+        return new TrainingSample(p.id(), pixelValues, control, high == null ? "" : high, low == null ? "" : low,
+                negative);
     }
 
     /** The prompt of {@code kind} for the pair, or null when its file does not exist. */
@@ -158,25 +167,6 @@ public final class PairedDataset {
         int dot = rel.lastIndexOf('.');
         Path file = p.set().resolve(kind.folder()).resolve((dot > 0 ? rel.substring(0, dot) : rel) + ".txt");
         return PromptStore.readFile(file).orElse(null);
-    }
-
-    private static List<Path> sets(Path root) throws IOException {
-        List<Path> sets = new ArrayList<>();
-        if (Files.isDirectory(root.resolve("HR"))) {
-            sets.add(root);
-        }
-        try (Stream<Path> s = Files.list(root)) {
-            s.filter(Files::isDirectory).filter(d -> DATASET.matcher(d.getFileName().toString()).matches()
-                            && Files.isDirectory(d.resolve("HR")))
-                    .sorted(Comparator.comparingLong(PairedDataset::datasetNumber))
-                    .forEach(sets::add);
-        }
-        return sets;
-    }
-
-    private static long datasetNumber(Path d) {
-        Matcher m = DATASET.matcher(d.getFileName().toString());
-        return m.matches() ? Long.parseLong(m.group(1)) : -1;
     }
 
     /** Image files under {@code dir}, sorted by path, hidden ones left out. */

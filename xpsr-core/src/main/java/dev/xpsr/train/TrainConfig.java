@@ -34,11 +34,13 @@ import java.util.TreeSet;
  * @param resolution           crop side in pixels (a random crop at the same place in HR and LR when larger)
  * @param highlevelPrompt      {@code caption} (the HR caption reaches the networks, as the paper describes) or
  *                             {@code empty} (the official code's empty string)
- * @param dfcWeight            λ of every Degradation-Free term ({@code lambda_d})
+ * @param dfcWeight            λ of every Degradation-Free term ({@code lambda_d}) unless a head group sets its own
  * @param mixedPrecision       {@code no}, {@code bf16} (autocast) or {@code fp16} (autocast + loss scaling, CUDA)
  * @param trainableModules     UNet module-name suffixes made trainable ({@code trainable_modules})
  * @param checkpointsTotalLimit checkpoints kept (oldest deleted first), or 0 for all
  * @param validImagePath       a folder with {@code LR/} images and XPSR prompt folders, or null for no validation
+ * @param switches             the ablation switches (fusion mode, DFC heads and their λ, low-level prompt,
+ *                             negative samples)
  */
 public record TrainConfig(Path pretrainedModel, Path xpsrModel, Path trainDataDir, Path outputDir, int resolution,
                           int trainBatchSize, int gradientAccumulationSteps, int maxTrainSteps, double learningRate,
@@ -48,9 +50,9 @@ public record TrainConfig(Path pretrainedModel, Path xpsrModel, Path trainDataDi
                           double originalImageRatio, String highlevelPrompt, double dfcWeight, Path validImagePath,
                           int validationSteps, int numValidationImages, int validationInferenceSteps,
                           int validationAddedNoiseLevel, double validationGuidanceScale,
-                          int validationProcessSize) {
+                          int validationProcessSize, TrainingSwitches switches) {
 
-    /** Every key a config file may hold. */
+    /** Every key a config file may hold besides the {@link TrainingSwitches#KEYS}. */
     public static final Set<String> KEYS = Set.of("pretrained_model_name_or_path", "xpsr_model_path",
             "train_data_dir", "output_dir", "resolution", "train_batch_size", "gradient_accumulation_steps",
             "max_train_steps", "learning_rate", "lr_scheduler", "adam_beta1", "adam_beta2", "adam_weight_decay",
@@ -60,9 +62,15 @@ public record TrainConfig(Path pretrainedModel, Path xpsrModel, Path trainDataDi
             "validation_inference_steps", "validation_added_noise_level", "validation_guidance_scale",
             "validation_process_size");
 
-    /** {@code highlevel_prompt_source} value: the HR caption is the networks' high-level text (the paper). */
+    /**
+     * {@code highlevel_prompt_source} value: the HR caption is the networks' high-level text (the paper); for
+     * {@code lowlevel_prompt_source}, the low-level prompt file.
+     */
     public static final String CAPTION = "caption";
-    /** {@code highlevel_prompt_source} value: the empty string, as {@code train.py} feeds {@code input_ids}. */
+    /**
+     * {@code highlevel_prompt_source} value: the empty string, as {@code train.py} feeds {@code input_ids}; also a
+     * {@code lowlevel_prompt_source} value.
+     */
     public static final String EMPTY = "empty";
 
     /** Reads a YAML or JSON config file. */
@@ -94,15 +102,17 @@ public record TrainConfig(Path pretrainedModel, Path xpsrModel, Path trainDataDi
     private static TrainConfig fromTree(ObjectNode root, Path base, String source) {
         for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
             String key = it.next();
-            if (!KEYS.contains(key)) {
-                throw new TrainConfigException("unknown key '" + key + "' in " + source + "; known keys: "
-                        + new TreeSet<>(KEYS));
+            if (!KEYS.contains(key) && !TrainingSwitches.KEYS.contains(key)) {
+                Set<String> known = new TreeSet<>(KEYS);
+                known.addAll(TrainingSwitches.KEYS);
+                throw new TrainConfigException("unknown key '" + key + "' in " + source + "; known keys: " + known);
             }
         }
         ConfigValues v = new ConfigValues(root, base, source);
         // XPSR trains with a constant learning rate; other schedules are not offered
         v.choice("lr_scheduler", "constant", List.of("constant"));
         int checkpointing = v.positiveInt("checkpointing_steps", 50_000);
+        double dfcWeight = v.nonNegative("dfc_weight", 0.05);
         TrainConfig c = new TrainConfig(v.requiredPath("pretrained_model_name_or_path"), v.path("xpsr_model_path"),
                 v.requiredPath("train_data_dir"), v.requiredPath("output_dir"), v.positiveInt("resolution", 512),
                 v.positiveInt("train_batch_size", 2), v.positiveInt("gradient_accumulation_steps", 2),
@@ -113,11 +123,11 @@ public record TrainConfig(Path pretrainedModel, Path xpsrModel, Path trainDataDi
                 v.choice("mixed_precision", "no", List.of("no", "fp16", "bf16")),
                 v.strings("trainable_modules", List.of("pixel_attentions", "attentions_lowlevel", "attentions_connect")),
                 v.fraction("null_text_ratio", 0.0), v.fraction("original_image_ratio", 0.1),
-                v.choice("highlevel_prompt_source", CAPTION, List.of(CAPTION, EMPTY)), v.nonNegative("dfc_weight", 0.05),
+                v.choice("highlevel_prompt_source", CAPTION, List.of(CAPTION, EMPTY)), dfcWeight,
                 v.path("valid_image_path"), v.positiveInt("validation_steps", checkpointing),
                 v.positiveInt("num_validation_images", 4), v.positiveInt("validation_inference_steps", 20),
                 v.nonNegativeInt("validation_added_noise_level", 400), v.nonNegative("validation_guidance_scale", 4.5),
-                v.positiveInt("validation_process_size", 512));
+                v.positiveInt("validation_process_size", 512), TrainingSwitches.read(v, dfcWeight));
         c.placement();
         return c;
     }

@@ -106,6 +106,7 @@ public final class Trainer {
         PairedDataset data = PairedDataset.scan(config.trainDataDir());
         Validator validator = config.validImagePath() == null ? null : new Validator(config);
         TrainingModels models = TrainingModels.load(config, resume ? latest : config.xpsrModel());
+        listener.onMessage("ControlNet: " + models.controlNet.layout().describe());
         AdamW optimizer = new AdamW(config.learningRate(), config.adamBeta1(), config.adamBeta2(),
                 config.adamEpsilon(), config.adamWeightDecay());
         if (resume) {
@@ -125,7 +126,7 @@ public final class Trainer {
         TrainingLog log = new TrainingLog(config.outputDir(), start.step());
         LossScaler scaler = config.mixedPrecision().equals("fp16")
                 ? new LossScaler(start.lossScale(), start.cleanSteps()) : null;
-        TrainingStep forward = new TrainingStep(models, config.dfcWeight());
+        TrainingStep forward = new TrainingStep(models, config.switches());
         List<Double> seconds = new ArrayList<>();
         Path checkpoint = null;
         long step = start.step();

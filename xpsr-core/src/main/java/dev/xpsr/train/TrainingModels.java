@@ -5,10 +5,10 @@ import dev.xpsr.model.ClipTextModel;
 import dev.xpsr.model.ClipTokenizer;
 import dev.xpsr.model.Pretrained;
 import dev.xpsr.model.UNet2DConditionModel;
+import dev.xpsr.model.XpsrControlNetLayout;
 import dev.xpsr.model.XpsrControlNetModel;
 import dev.xpsr.model.XpsrInitialization;
 import dev.xpsr.model.XpsrUNet2DConditionModel;
-import dev.xpsr.nn.FusionMode;
 import dev.xpsr.pipeline.XpsrModels;
 import dev.xpsr.scheduler.DDPMScheduler;
 import dev.xpsr.scheduler.SchedulerConfig;
@@ -67,22 +67,26 @@ public final class TrainingModels {
     }
 
     /**
-     * Loads the networks a run starts from: SD-1.5's text encoder, VAE and scheduler, and XPSR's ControlNet and
-     * UNet from {@code xpsr} (a checkpoint), or, when it is null, initialised from SD-1.5's UNet as
-     * {@code ControlNetModel.from_unet} and the UNet's fresh pixel attentions.
+     * Loads the networks a run starts from: the base model's (SD-1.5 or SD-2.x) text encoder, VAE and scheduler,
+     * and XPSR's ControlNet and UNet from {@code xpsr} (a checkpoint, whose ControlNet must have the layout the
+     * switches ask for), or, when it is null, initialised from the base model's UNet as
+     * {@code ControlNetModel.from_unet} (in the switches' fusion mode and with only the DFC heads that are on) and
+     * the UNet's fresh pixel attentions.
      */
     public static TrainingModels load(TrainConfig config, Path xpsr) throws IOException {
         Path sd = config.pretrainedModel();
         ClipTokenizer tokenizer = ClipTokenizer.forModel(sd.resolve("tokenizer"));
         XpsrControlNetModel controlNet;
         XpsrUNet2DConditionModel unet;
+        XpsrControlNetLayout layout = config.switches().layout();
         if (xpsr != null) {
             controlNet = Pretrained.xpsrControlNet(xpsr.resolve("controlnet"), null);
+            checkLayout(controlNet.layout(), layout, xpsr);
             unet = Pretrained.xpsrUnet(xpsr.resolve("unet"), null);
         } else {
             UNet2DConditionModel base = Pretrained.unet(sd.resolve("unet"), null);
             var g = Torch.generator(Seeds.derive(config.seed(), 0));
-            controlNet = XpsrInitialization.controlNetFromUnet(base, FusionMode.PARALLEL, g);
+            controlNet = XpsrInitialization.controlNetFromUnet(base, layout, g);
             unet = XpsrInitialization.unetFromSd(base, g);
         }
         Placement.Precision frozen = switch (config.mixedPrecision()) {
@@ -94,6 +98,15 @@ public final class TrainingModels {
                 Pretrained.vae(sd.resolve("vae"), null), controlNet, unet,
                 SchedulerConfig.read(sd.resolve("scheduler").resolve("scheduler_config.json")), config.placement(),
                 config.trainableModules(), frozen);
+    }
+
+    /** A run continues the ControlNet it starts from; switching its fusion mode or heads needs a fresh start. */
+    private static void checkLayout(XpsrControlNetLayout loaded, XpsrControlNetLayout wanted, Path xpsr) {
+        if (!loaded.equals(wanted)) {
+            throw new TrainConfigException("the ControlNet in " + xpsr.resolve("controlnet") + " has "
+                    + loaded.describe() + ", but the keys fusion, dfc_pixel and dfc_latent ask for " + wanted.describe()
+                    + "; set them to match the checkpoint, or leave out xpsr_model_path to start from the base model");
+        }
     }
 
     /** The trainable parameters, keyed {@code controlnet.<key>} and {@code unet.<key>}, in a fixed order. */

@@ -18,13 +18,16 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * target = ε (epsilon) or get_velocity(z, ε, t) (v_prediction)   l.888-891
  * loss = {@link XpsrLoss}(pred, target, DFC predictions, HR, z)
  * </pre>
+ * A negative sample (an ablation switch, {@link TrainingSwitches}) is noised from, and its target computed with,
+ * the latent of its degraded image in place of z; the DFC targets stay the HR and z.
  * Backward from {@link Pass#losses()}'s total gives the gradients of every parameter that requires them.
  */
 public final class TrainingObjective {
     private final XpsrControlNetModel controlNet;
     private final XpsrUNet2DConditionModel unet;
     private final DDPMScheduler scheduler;
-    private final double dfcWeight;
+    private final double pixelDfcWeight;
+    private final double latentDfcWeight;
     private final PerSample target;
 
     /**
@@ -32,10 +35,17 @@ public final class TrainingObjective {
      *
      * @param pixelValues  HR (B, 3, H, W) in [−1, 1], the pixel DFC target
      * @param conditioning LR at HR size (B, 3, H, W) in [0, 1], the ControlNet's image
-     * @param latents      z = scaling · VAE sample (B, 4, H/8, W/8), clean
+     * @param latents      z = scaling · VAE sample (B, 4, H/8, W/8), clean, the latent DFC target
      * @param texts        the high- and low-level prompt embeddings
+     * @param diffusionLatents the clean latents that are noised and predicted: z, or for a negative sample the
+     *                     latent of its degraded image
      */
-    public record Inputs(Tensor pixelValues, Tensor conditioning, Tensor latents, TextContext texts) {
+    public record Inputs(Tensor pixelValues, Tensor conditioning, Tensor latents, TextContext texts,
+                         Tensor diffusionLatents) {
+        /** The inputs of samples diffused from z itself (every sample of XPSR's own training). */
+        public Inputs(Tensor pixelValues, Tensor conditioning, Tensor latents, TextContext texts) {
+            this(pixelValues, conditioning, latents, texts, latents);
+        }
     }
 
     /** One pass: the noised input, the ControlNet's outputs, the prediction, its target and the losses. */
@@ -49,10 +59,20 @@ public final class TrainingObjective {
      */
     public TrainingObjective(XpsrControlNetModel controlNet, XpsrUNet2DConditionModel unet, DDPMScheduler scheduler,
                              double dfcWeight) {
+        this(controlNet, unet, scheduler, dfcWeight, dfcWeight);
+    }
+
+    /**
+     * @param pixelDfcWeight  λ of the pixel-space DFC terms
+     * @param latentDfcWeight λ of the latent-space DFC terms
+     */
+    public TrainingObjective(XpsrControlNetModel controlNet, XpsrUNet2DConditionModel unet, DDPMScheduler scheduler,
+                             double pixelDfcWeight, double latentDfcWeight) {
         this.controlNet = controlNet;
         this.unet = unet;
         this.scheduler = scheduler;
-        this.dfcWeight = dfcWeight;
+        this.pixelDfcWeight = pixelDfcWeight;
+        this.latentDfcWeight = latentDfcWeight;
         this.target = target(scheduler.config().predictionType());
     }
 
@@ -61,12 +81,13 @@ public final class TrainingObjective {
      * @param timesteps one training timestep per sample
      */
     public Pass run(Inputs in, Tensor noise, long[] timesteps) {
-        Tensor noisy = perSample(in.latents(), noise, timesteps, scheduler::addNoise);
+        Tensor noisy = perSample(in.diffusionLatents(), noise, timesteps, scheduler::addNoise);
         Tensor t = Torch.fromLongs(timesteps, timesteps.length).to(noise.device(), ScalarType.Long);
         XpsrControlNetModel.Result heads = controlNet.forward(noisy, t, in.texts(), in.conditioning(), 1.0);
         Tensor prediction = unet.forward(noisy, t, in.texts(), heads.residuals().down(), heads.residuals().mid());
-        Tensor goal = target.apply(in.latents(), noise, timesteps);
-        LossTerms losses = XpsrLoss.compute(prediction, goal, heads, in.pixelValues(), in.latents(), dfcWeight);
+        Tensor goal = target.apply(in.diffusionLatents(), noise, timesteps);
+        LossTerms losses = XpsrLoss.compute(prediction, goal, heads, in.pixelValues(), in.latents(), pixelDfcWeight,
+                latentDfcWeight);
         return new Pass(noisy, heads, prediction, goal, losses);
     }
 

@@ -10,6 +10,9 @@ import org.bytedeco.pytorch.Tensor;
  * @param conditioning  the control image (1, 3, H, W) in [0, 1]: the upsampled LR, or the HR itself
  * @param highlevel     the high-level text the networks see
  * @param lowlevel      the low-level (quality) text
+ * @param negative      a negative sample: the degraded image (the conditioning, in [0, 1]) is the diffusion target
+ *                      and the texts are the negative prompts; the DFC targets stay the HR
  */
-public record TrainingSample(String name, Tensor pixelValues, Tensor conditioning, String highlevel, String lowlevel) {
+public record TrainingSample(String name, Tensor pixelValues, Tensor conditioning, String highlevel, String lowlevel,
+                             boolean negative) {
 }

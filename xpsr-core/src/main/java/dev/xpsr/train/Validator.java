@@ -24,7 +24,8 @@ import java.util.stream.Stream;
  * {@code num_validation_images} LR images of {@code valid_image_path/LR/} (sorted), each with its prompts from the
  * folder's {@code highlevel_prompt/} and {@code lowlevel_prompt_q/}, restored by the inference pipeline with the
  * weights being trained (UniPC, as the reference's validation, with {@code validation_inference_steps} steps,
- * re-noising at {@code validation_added_noise_level}), written to {@code <output_dir>/validation/step-<n>/}.
+ * re-noising at {@code validation_added_noise_level}; without a low-level context when the run trains without
+ * one), written to {@code <output_dir>/validation/step-<n>/}.
  */
 final class Validator {
     private final TrainConfig config;
@@ -56,7 +57,7 @@ final class Validator {
         UpscaleOptions options = UpscaleOptions.builder().sampler(Sampler.UNIPC)
                 .steps(config.validationInferenceSteps()).guidance(config.validationGuidanceScale())
                 .addedNoiseLevel(config.validationAddedNoiseLevel()).processSize(config.validationProcessSize())
-                .seed(config.seed()).build();
+                .seed(config.seed()).useLowlevelPrompt(config.switches().usesLowlevelContext()).build();
         List<Path> written = new ArrayList<>();
         for (Path image : images) {
             String name = PromptStore.nameOf(image);

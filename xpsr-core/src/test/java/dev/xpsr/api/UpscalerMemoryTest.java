@@ -9,10 +9,10 @@ import dev.xpsr.model.ClipTextModel;
 import dev.xpsr.model.ClipTokenizer;
 import dev.xpsr.model.Sd15Configs;
 import dev.xpsr.model.UNetConfig;
+import dev.xpsr.model.XpsrControlNetLayout;
 import dev.xpsr.model.XpsrControlNetModel;
 import dev.xpsr.model.XpsrInitialization;
 import dev.xpsr.model.XpsrUNet2DConditionModel;
-import dev.xpsr.nn.FusionMode;
 import dev.xpsr.nn.Init;
 import dev.xpsr.nn.Module;
 import dev.xpsr.pipeline.PilResize;
@@ -81,7 +81,7 @@ class UpscalerMemoryTest {
         UNetConfig small = UNetConfig.from(new JsonConfig(unet, "small SD-1.5 UNet"), true);
         return new XpsrModels(ClipTokenizer.bundled(), init(new ClipTextModel(Sd15Configs.textEncoder()), 1),
                 init(new AutoencoderKL(Sd15Configs.vae()), 2),
-                init(new XpsrControlNetModel(XpsrInitialization.controlNetConfig(small, FusionMode.PARALLEL)), 3),
+                init(new XpsrControlNetModel(XpsrInitialization.controlNetConfig(small, XpsrControlNetLayout.XPSR)), 3),
                 init(new XpsrUNet2DConditionModel(XpsrInitialization.unetConfig(small)), 4),
                 SchedulerConfig.fromJson(Sd15Configs.scheduler().node()));
     }

@@ -6,9 +6,16 @@ import dev.xpsr.baseline.UpscalerJsModels;
 import dev.xpsr.io.ImageFiles;
 import dev.xpsr.io.RgbImage;
 import dev.xpsr.model.Pretrained;
+import dev.xpsr.model.XpsrControlNetLayout;
 import dev.xpsr.model.XpsrUNet2DConditionModel;
+import dev.xpsr.pipeline.OutputSize;
 import dev.xpsr.pipeline.PilResize;
+import dev.xpsr.pipeline.Prompts;
 import dev.xpsr.pipeline.XpsrModels;
+import dev.xpsr.pipeline.XpsrPrompts;
+import dev.xpsr.prompt.Prompt;
+import dev.xpsr.prompt.PromptOrigin;
+import dev.xpsr.prompt.PromptSource;
 import dev.xpsr.testing.TinyXpsrModels;
 import dev.xpsr.torch.ThreadCount;
 import dev.xpsr.util.BundledData;
@@ -20,6 +27,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -220,11 +228,47 @@ class UpscalerTest {
             UpscaleResult r = upscaler.upscale(request(2).toBuilder().lowlevelPrompt("slightly blurry").build());
             assertThat(r.method()).isEqualTo(Method.XPSR);
             assertThat(r.textChunks()).containsEntry("xpsr:method", "xpsr").containsEntry("xpsr:seed", "102")
-                    .containsEntry("xpsr:lowlevel_prompt", "slightly blurry")
+                    .containsEntry("xpsr:lowlevel_prompt", "slightly blurry").containsEntry("xpsr:fusion", "parallel")
                     .containsKeys("xpsr:prompt", "xpsr:settings", "xpsr:prompt_source", "xpsr:placement");
+            assertThat(upscaler.controlNetLayout()).contains(XpsrControlNetLayout.XPSR);
             assertThat(r.textChunks().get("xpsr:prompt")).startsWith("fruit 2 ");
             assertThat(r.textChunks().get("xpsr:settings")).contains("steps=2", "sampler=ddpm");
         }
+    }
+
+    @Test
+    void switchedOffPromptsAreNotAskedForAndTheOutputRecordsTheSwitches() throws Exception {
+        AtomicInteger asked = new AtomicInteger();
+        PromptSource counting = new PromptSource() {
+            @Override
+            public Optional<Prompt> prompt(String name, RgbImage image) {
+                asked.incrementAndGet();
+                return Optional.of(new Prompt("asked", PromptOrigin.ARGUMENT, "counting"));
+            }
+
+            @Override
+            public String describe() {
+                return "counting";
+            }
+        };
+        try (Upscaler upscaler = xpsr().promptSources(counting, counting).build()) {
+            UpscaleResult r = upscaler.upscale(UpscaleRequest.builder(photos.get(0)).steps(2).processSize(64)
+                    .useHighlevelPrompt(false).useLowlevelPrompt(false).useNegativePrompts(false).build());
+            assertThat(asked).hasValue(0);
+            assertThat(r.textChunks()).containsEntry("xpsr:prompt", " " + XpsrPrompts.ADDED_PROMPT)
+                    .containsEntry("xpsr:negative_prompt", "").containsEntry("xpsr:lowlevel_prompt", "")
+                    .containsEntry("xpsr:lowlevel_negative_prompt", "");
+            assertThat(r.textChunks().get("xpsr:prompt_source")).isEqualTo(
+                    "high-level none (switched off), low-level none (switched off)");
+            assertThat(r.textChunks().get("xpsr:settings"))
+                    .contains("highlevelPrompt=off, lowlevelPrompt=off, negativePrompts=off");
+            assertThat(upscaler.upscale(request(0)).textChunks().get("xpsr:settings"))
+                    .contains("highlevelPrompt=on, lowlevelPrompt=on, negativePrompts=on");
+            assertThat(asked).as("the default asks both sources only when no caption is given").hasValue(1);
+        }
+        assertThatThrownBy(() -> UpscaleRequest.builder(photos.get(0)).prompts(Prompts.xpsr("a", "b"))
+                .useHighlevelPrompt(false).build()).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("useHighlevelPrompt(false)");
     }
 
     @Test
@@ -261,7 +305,10 @@ class UpscalerTest {
         try (Upscaler pil = Upscaler.builder(Method.BICUBIC_PIL).build()) {
             UpscaleResult r = pil.upscale(UpscaleRequest.builder(lr).upscale(3).build());
             assertThat(r.image().toHwcBytes()).isEqualTo(new PilBicubicUpscaler(3).upscale(lr).toHwcBytes());
-            assertThat(r.textChunks()).containsEntry("xpsr:method", "bicubic-pil").doesNotContainKey("xpsr:seed");
+            assertThat(r.textChunks()).containsEntry("xpsr:method", "bicubic-pil").doesNotContainKey("xpsr:seed")
+                    .doesNotContainKey("xpsr:fusion");
+            assertThatThrownBy(() -> pil.upscale(UpscaleRequest.builder(lr).outputSize(new OutputSize(50, 40))
+                    .build())).hasMessageContaining("outputSize is an XPSR setting; bicubic-pil scales by an integer");
         }
         Path json = BundledData.models().resolve("upscalerjs-esrgan-slim/x4/model.json");
         try (Upscaler rdn = Upscaler.builder(Method.RDN_SLIM).build();
@@ -294,7 +341,7 @@ class UpscalerTest {
                     XpsrUNet2DConditionModel unet = Pretrained.xpsrUnet(x.resolve("unet"), null);
                     unets.add(unet);
                     return unet;
-                }, r.schedulerConfig());
+                }, r.schedulerConfig(), r.controlNetLayout());
     }
 
     private static void awaitQuietly(CountDownLatch latch) {

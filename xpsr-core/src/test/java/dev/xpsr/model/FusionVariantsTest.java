@@ -35,7 +35,7 @@ class FusionVariantsTest {
         try (GoldenFixture f = GoldenFixture.open("unet_tiny")) {
             UNet2DConditionModel sd = Golden.loadWeights(f, new UNet2DConditionModel(Golden.config(f)));
             Generator g = Torch.generator(11);
-            XpsrControlNetModel net = XpsrInitialization.controlNetFromUnet(sd, mode, g);
+            XpsrControlNetModel net = XpsrInitialization.controlNetFromUnet(sd, new XpsrControlNetLayout(mode, true, true), g);
             dev.xpsr.nn.Init.pytorchDefaults(net.controlnet_down_blocks, g); // non-zero, so gradients reach the blocks
             net.requiresGrad(true);
             UNetConfig c = sd.config;

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.NullNode;
 import dev.xpsr.golden.Golden;
 import dev.xpsr.golden.GoldenFixture;
 import dev.xpsr.io.JsonConfig;
-import dev.xpsr.nn.FusionMode;
 import dev.xpsr.nn.TextContext;
 import dev.xpsr.torch.Torch;
 import org.bytedeco.pytorch.Tensor;
@@ -23,7 +22,7 @@ class XpsrInitializationTest {
     void controlNetCopiesTheUnetEncoderAndFusionStacksExceptMismatchedShapes() throws Exception {
         try (GoldenFixture f = GoldenFixture.open("unet_tiny")) {
             UNet2DConditionModel sd = Golden.loadWeights(f, new UNet2DConditionModel(Golden.config(f)));
-            XpsrControlNetModel net = XpsrInitialization.controlNetFromUnet(sd, FusionMode.PARALLEL, Torch.generator(1));
+            XpsrControlNetModel net = XpsrInitialization.controlNetFromUnet(sd, XpsrControlNetLayout.XPSR, Torch.generator(1));
             Map<String, Tensor> source = sd.stateDict();
             Map<String, Tensor> target = net.stateDict();
             // every tensor of the UNet's encoder half reappears in the ControlNet under its own name, copied
@@ -109,7 +108,7 @@ class XpsrInitializationTest {
              GoldenFixture cnFixture = GoldenFixture.open("sd21_xpsr_controlnet");
              AutoCloseable mode = Torch.inferenceMode()) {
             UNetConfig sd = UNetConfig.from(Golden.config(unetFixture), true);
-            JsonConfig derived = XpsrInitialization.controlNetConfig(sd, FusionMode.PARALLEL);
+            JsonConfig derived = XpsrInitialization.controlNetConfig(sd, XpsrControlNetLayout.XPSR);
             JsonNode copies = cnFixture.json("extra").required("xpsr_accepts_sd21_options")
                     .required("from_unet_copies");
             for (Map.Entry<String, JsonNode> e : copies.properties()) {

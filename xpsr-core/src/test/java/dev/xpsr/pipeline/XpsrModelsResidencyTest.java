@@ -62,7 +62,7 @@ class XpsrModelsResidencyTest {
                 () -> Pretrained.xpsrControlNet(x.resolve("controlnet"), null), () -> {
                     unetLoads.incrementAndGet();
                     return Pretrained.xpsrUnet(x.resolve("unet"), null);
-                }, r.schedulerConfig());
+                }, r.schedulerConfig(), r.controlNetLayout());
         XpsrUNet2DConditionModel first;
         try (XpsrModels.Lease outer = sequential.use(XpsrModels.Network.UNET)) {
             first = sequential.unet();

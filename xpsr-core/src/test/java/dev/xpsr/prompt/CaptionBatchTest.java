@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** A folder captioned with resume, failures recorded and the batch carrying on. */
 class CaptionBatchTest {
@@ -22,7 +23,7 @@ class CaptionBatchTest {
     private Path lr;
 
     /** LR/a.png, LR/b.png, LR/c.jpg readable; LR/broken.png not an image; LR/notes.txt not an image file. */
-    private List<Path> folder() throws Exception {
+    private List<CaptionBatch.Target> folder() throws Exception {
         lr = Files.createDirectories(dataset.resolve("LR"));
         ImageFiles.writePng(lr.resolve("a.png"), RgbImage.filled(40, 30, 10, 200, 30));
         ImageFiles.writePng(lr.resolve("b.png"), RgbImage.filled(40, 30, 200, 10, 30));
@@ -30,7 +31,7 @@ class CaptionBatchTest {
         Files.writeString(lr.resolve("broken.png"), "not a png");
         Files.writeString(lr.resolve("notes.txt"), "ignored");
         Files.writeString(lr.resolve(".hidden.png"), "ignored");
-        return CaptionBatch.imagesIn(lr);
+        return CaptionBatch.imagesUnder(lr);
     }
 
     /** A stand-in server that fails for image "b" and counts its calls. */
@@ -54,9 +55,8 @@ class CaptionBatchTest {
 
     @Test
     void writesWhatIsMissingRecordsFailuresAndResumes() throws Exception {
-        List<Path> images = folder();
-        assertThat(images).extracting(p -> p.getFileName().toString())
-                .containsExactly("a.png", "b.png", "broken.png", "c.jpg");
+        List<CaptionBatch.Target> images = folder();
+        assertThat(images).extracting(CaptionBatch.Target::name).containsExactly("a", "b", "broken", "c");
         FlakyServer server = new FlakyServer();
         PromptStore store = new PromptStore(dataset);
         CaptionBatch batch = new CaptionBatch(store, List.of(
@@ -93,7 +93,7 @@ class CaptionBatchTest {
 
     @Test
     void overwriteRewritesExistingPrompts() throws Exception {
-        List<Path> images = folder().subList(0, 1);
+        List<CaptionBatch.Target> images = folder().subList(0, 1);
         PromptStore store = new PromptStore(dataset);
         store.write(PromptKind.HIGH_LEVEL, "a", "old");
         CaptionBatch.Job job = new CaptionBatch.Job(PromptKind.HIGH_LEVEL, new FixedPromptSource("new\n"));
@@ -104,8 +104,27 @@ class CaptionBatchTest {
     }
 
     @Test
+    void subFolderImagesAreNamedByTheirPathAndTheirPromptsMirrorTheTree() throws Exception {
+        folder();
+        Path sub = Files.createDirectories(lr.resolve("sub/deeper"));
+        ImageFiles.writePng(sub.resolve("d.png"), RgbImage.filled(40, 30, 10, 20, 30));
+        Path hidden = Files.createDirectories(lr.resolve(".cache"));
+        ImageFiles.writePng(hidden.resolve("e.png"), RgbImage.filled(40, 30, 10, 20, 30));
+        List<CaptionBatch.Target> targets = CaptionBatch.imagesUnder(lr);
+        assertThat(targets).extracting(CaptionBatch.Target::name).containsExactly("a", "b", "broken", "c",
+                "sub/deeper/d");
+        PromptStore store = new PromptStore(dataset);
+        CaptionBatch.Job job = new CaptionBatch.Job(PromptKind.HIGH_LEVEL_GT, new FixedPromptSource("deep"));
+        new CaptionBatch(store, List.of(job), false, 1).run(targets.subList(4, 5), r -> { });
+        assertThat(dataset.resolve("highlevel_prompt_GT/sub/deeper/d.txt")).hasContent("deep");
+        assertThat(store.read(PromptKind.HIGH_LEVEL_GT, "sub/deeper/d")).hasValue("deep");
+        assertThatThrownBy(() -> store.file(PromptKind.HIGH_LEVEL, "sub/../x")).isInstanceOf(
+                IllegalArgumentException.class);
+    }
+
+    @Test
     void aMissingFolderIsAnError() {
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> CaptionBatch.imagesIn(dataset.resolve("nope")))
+        assertThatThrownBy(() -> CaptionBatch.imagesUnder(dataset.resolve("nope")))
                 .isInstanceOf(java.io.IOException.class).hasMessageContaining("not a folder");
     }
 }

@@ -1,5 +1,7 @@
 package dev.xpsr.train;
 
+import dev.xpsr.model.XpsrControlNetLayout;
+import dev.xpsr.nn.FusionMode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -77,5 +79,49 @@ class TrainConfigTest {
                 .hasMessageContaining("'pretrained_model_name_or_path' is required");
         Files.writeString(file, REQUIRED + "lr_scheduler: cosine\n");
         assertThatThrownBy(() -> TrainConfig.read(file)).hasMessageContaining("'lr_scheduler'");
+    }
+
+    @Test
+    void ablationSwitchesDefaultToXpsrsTrainingAndAreReadFromTheirKeys() throws Exception {
+        Path file = dir.resolve("ablation.yaml");
+        Files.writeString(file, REQUIRED);
+        TrainingSwitches xpsr = TrainConfig.read(file).switches();
+        assertThat(xpsr).isEqualTo(TrainingSwitches.xpsr(0.05));
+        assertThat(xpsr.layout()).isEqualTo(XpsrControlNetLayout.XPSR);
+        Files.writeString(file, REQUIRED + """
+                fusion: serial
+                dfc_weight: 0.1
+                dfc_pixel: false
+                dfc_latent_weight: 0.02
+                lowlevel_prompt_source: none
+                negative_sample_ratio: 0.25
+                negative_prompt: "blurry"
+                """);
+        TrainingSwitches s = TrainConfig.read(file).switches();
+        assertThat(s.layout()).isEqualTo(new XpsrControlNetLayout(FusionMode.SERIAL,
+                false, true));
+        assertThat(s.pixelDfcWeight()).as("dfc_weight is the default of both groups").isEqualTo(0.1);
+        assertThat(s.latentDfcWeight()).isEqualTo(0.02);
+        assertThat(s.usesLowlevelContext()).isFalse();
+        assertThat(s.negativeSampleRatio()).isEqualTo(0.25);
+        assertThat(s.negativePrompt()).isEqualTo("blurry");
+        assertThat(s.lowlevelNegativePrompt()).isEqualTo("high resolution, best quality, clear");
+    }
+
+    @Test
+    void badSwitchValuesNameTheKeyTheValueAndTheChoices() throws Exception {
+        Path file = dir.resolve("bad-switch.yaml");
+        Files.writeString(file, REQUIRED + "fusion: sideways\n");
+        assertThatThrownBy(() -> TrainConfig.read(file)).isInstanceOf(TrainConfigException.class)
+                .hasMessageContaining("'fusion'").hasMessageContaining("sideways")
+                .hasMessageContaining("[parallel, serial, high, low]");
+        Files.writeString(file, REQUIRED + "dfc_latent: maybe\n");
+        assertThatThrownBy(() -> TrainConfig.read(file)).hasMessageContaining("'dfc_latent'")
+                .hasMessageContaining("true or false").hasMessageContaining("maybe");
+        Files.writeString(file, REQUIRED + "negative_sample_ratio: 2\n");
+        assertThatThrownBy(() -> TrainConfig.read(file)).hasMessageContaining("'negative_sample_ratio'")
+                .hasMessageContaining("[0, 1]");
+        Files.writeString(file, REQUIRED + "lowlevel_prompt_source: analyser\n");
+        assertThatThrownBy(() -> TrainConfig.read(file)).hasMessageContaining("[caption, empty, none]");
     }
 }

@@ -2,11 +2,17 @@ package dev.xpsr.train;
 
 import dev.xpsr.degrade.DegradationPreset;
 import dev.xpsr.degrade.TrainingPairMaker;
+import dev.xpsr.io.DType;
 import dev.xpsr.io.ImageFiles;
+import dev.xpsr.io.JsonConfig;
 import dev.xpsr.io.RgbImage;
+import dev.xpsr.model.Pretrained;
+import dev.xpsr.model.UNet2DConditionModel;
+import dev.xpsr.nn.Init;
 import dev.xpsr.prompt.PromptKind;
 import dev.xpsr.prompt.TestImages;
 import dev.xpsr.testing.TinyXpsrModels;
+import dev.xpsr.torch.Torch;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -49,12 +55,33 @@ final class TrainingFixtures {
         }
     }
 
+    /**
+     * Writes a random SD UNet into {@code sd15/unet/}, shaped as the XPSR UNet of the same folders (the base model's
+     * structure: SD-1.5's or SD-2.x's attention options), so a run can start without an XPSR checkpoint (ControlNet
+     * and UNet built from it); returns the UNet written.
+     */
+    static UNet2DConditionModel writeSdUnet(TinyXpsrModels.Folders folders, long seed) throws IOException {
+        JsonConfig unetConfig = JsonConfig.read(folders.xpsr().resolve("unet/config.json"));
+        UNet2DConditionModel sd = new UNet2DConditionModel(unetConfig);
+        Init.pytorchDefaults(sd, Torch.generator(seed));
+        Pretrained.save(sd, unetConfig, folders.sd15().resolve("unet"), "diffusion_pytorch_model", null, DType.F32);
+        return sd;
+    }
+
     static Path hrFolder() {
         return Path.of(System.getProperty("xpsr.data", "../fixtures/data")).resolve("images/hr");
     }
 
     static Setup create(Path root) throws IOException {
-        TinyXpsrModels.Folders models = TinyXpsrModels.write(root.resolve("models"), 3);
+        return create(root, TinyXpsrModels.write(root.resolve("models"), 3));
+    }
+
+    /** The same training set beside the tiny model folders of an SD-2.x base ({@link TinyXpsrModels#writeSd21}). */
+    static Setup createSd21(Path root) throws IOException {
+        return create(root, TinyXpsrModels.writeSd21(root.resolve("models"), 3));
+    }
+
+    private static Setup create(Path root, TinyXpsrModels.Folders models) throws IOException {
         Path data = root.resolve("data");
         TrainingPairMaker maker = new TrainingPairMaker(DegradationPreset.named("seesr"),
                 new TrainingPairMaker.Options(PAIR, 0, 0, true));

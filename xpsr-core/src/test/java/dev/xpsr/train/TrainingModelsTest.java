@@ -1,12 +1,6 @@
 package dev.xpsr.train;
 
-import dev.xpsr.golden.Golden;
-import dev.xpsr.golden.GoldenFixture;
-import dev.xpsr.io.DType;
-import dev.xpsr.io.JsonConfig;
-import dev.xpsr.model.Pretrained;
 import dev.xpsr.model.UNet2DConditionModel;
-import dev.xpsr.nn.Init;
 import dev.xpsr.testing.RestoresThreadCount;
 import dev.xpsr.testing.TinyXpsrModels;
 import dev.xpsr.torch.NativeStartup;
@@ -32,13 +26,7 @@ class TrainingModelsTest {
     void controlNetAndPixelAttentionsTrainTheRestIsFrozenAndTheControlNetStartsFromTheSdUnet() throws Exception {
         NativeStartup.ensureStarted(1);
         TinyXpsrModels.Folders folders = TinyXpsrModels.write(tmp, 11);
-        UNet2DConditionModel sd;
-        try (GoldenFixture f = GoldenFixture.open("xpsr_pipeline_tiny")) {
-            JsonConfig unetConfig = Golden.config(f).object("unet");
-            sd = new UNet2DConditionModel(unetConfig);
-            Init.pytorchDefaults(sd, Torch.generator(12));
-            Pretrained.save(sd, unetConfig, folders.sd15().resolve("unet"), "diffusion_pytorch_model", null, DType.F32);
-        }
+        UNet2DConditionModel sd = TrainingFixtures.writeSdUnet(folders, 12);
         TrainConfig config = TrainConfig.fromMap(Map.of("pretrained_model_name_or_path", folders.sd15().toString(),
                 "train_data_dir", "d", "output_dir", "o", "max_train_steps", 1), tmp, "test");
 

@@ -20,7 +20,7 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * The jobs of one server in an SQLite database: write-ahead log with {@code synchronous=FULL}, so every committed
  * change is on disk before the call returns and a killed process loses none (SQLite lost 0 of 24,730 commits over
- * 90 SIGKILLs where H2 lost commits on every kill; {@code ../shared/docs/LIBRARIES.md} section 5).
+ * 90 SIGKILLs where H2 lost commits on every kill; docs/SERVER.md, Persistence).
  *
  * <p>One connection in autocommit mode behind one fair lock: each call is one statement (or one explicit
  * {@code BEGIN IMMEDIATE} transaction), so no write waits on SQLite's unfair busy handler. State changes are

@@ -126,7 +126,7 @@ class ServeApiTest {
         Map<String, String> text = ImageFiles.readPngText(png);
         assertThat(text.keySet()).containsExactly("Software", "xpsr:method", "xpsr:prompt", "xpsr:negative_prompt",
                 "xpsr:lowlevel_prompt", "xpsr:lowlevel_negative_prompt", "xpsr:prompt_source", "xpsr:seed",
-                "xpsr:settings", "xpsr:placement");
+                "xpsr:settings", "xpsr:fusion", "xpsr:placement");
         assertThat(text.get("xpsr:prompt")).isEqualTo(job.get("prompts").get("positive").asText());
         assertThat(text.get("xpsr:settings")).isEqualTo(job.get("settings").asText()).contains("processSize=64");
 

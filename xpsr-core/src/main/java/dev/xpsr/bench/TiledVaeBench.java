@@ -1,8 +1,10 @@
-package dev.xpsr.pipeline;
+package dev.xpsr.bench;
 
 import dev.xpsr.model.AutoencoderKL;
 import dev.xpsr.model.Sd15Configs;
 import dev.xpsr.nn.Init;
+import dev.xpsr.pipeline.TiledVae;
+import dev.xpsr.pipeline.TiledVaeMemory;
 import dev.xpsr.torch.NativeStartup;
 import dev.xpsr.torch.Torch;
 import dev.xpsr.util.ProcessMemory;
@@ -23,7 +25,7 @@ import java.util.function.UnaryOperator;
  * first run of a process is the cleanest. {@code xpsr bench} can call {@link #decode} / {@link #encode};
  * {@link #main} prints one line per tile size:
  *
- * <pre>java … dev.xpsr.pipeline.TiledVaeBench decode|encode SIZE shared|fast TILE…</pre>
+ * <pre>java … dev.xpsr.bench.TiledVaeBench decode|encode SIZE shared|fast TILE…</pre>
  */
 public final class TiledVaeBench {
     /**
@@ -60,26 +62,24 @@ public final class TiledVaeBench {
 
     /** Decodes a random latent (1, L, latent, latent) with the given options and measures it. */
     public static Result decode(AutoencoderKL vae, int latent, TiledVae.Options options, long seed) {
-        int tile = options.decoderTile();
-        int pad = options.decoderPad();
-        return measure(vae, "decode latent", latent, tile, pad, options.fastMode(), true, seed,
+        return measure(vae, "decode latent", latent, options, true, seed,
                 vae.latentChannels(), z -> new TiledVae(options).decode(vae, z));
     }
 
     /** Encodes a random image (1, 3, side, side) in [−1, 1] with the given options and measures it. */
     public static Result encode(AutoencoderKL vae, int side, TiledVae.Options options, long seed) {
-        int tile = options.encoderTile();
-        int pad = options.encoderPadPixels(vae.downFactor());
-        return measure(vae, "encode image", side, tile, pad, options.fastMode(), false, seed, 3,
+        return measure(vae, "encode image", side, options, false, seed, 3,
                 x -> new TiledVae(options).encode(vae, Torch.clamp(x, -1, 1)).moments);
     }
 
-    /** {@code tile} and {@code pad} in the network's input units (latent px for the decoder, image px for the encoder). */
-    private static Result measure(AutoencoderKL vae, String network, int size, int tile, int pad, boolean fast,
+    /** The tile and pad reported are in the network's input units (latent px for the decoder, image px for the encoder). */
+    private static Result measure(AutoencoderKL vae, String network, int size, TiledVae.Options options,
                                   boolean decoder, long seed, int channels, UnaryOperator<Tensor> run) {
+        int tile = decoder ? options.decoderTile() : options.encoderTile();
+        int pad = decoder ? options.decoderPad() : options.encoderPadPixels(vae.downFactor());
+        boolean fast = options.fastMode();
         // 0 tiles: the input fits one tile and the plain forward runs
-        int tiles = TileGrid.needsTiling(size, size, tile, pad)
-                ? TileGrid.split(size, size, tile, pad, vae.downFactor(), decoder).tiles().size() : 0;
+        int tiles = new TiledVae(options).tileCount(vae, size, size, decoder);
         try (PointerScope scope = new PointerScope(); AutoCloseable mode = Torch.inferenceMode()) {
             Tensor input = Torch.randn(Torch.generator(seed), 1, channels, size, size);
             resetPeak();
