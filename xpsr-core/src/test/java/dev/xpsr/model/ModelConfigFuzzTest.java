@@ -10,7 +10,7 @@ import java.nio.file.Path;
 
 /**
  * Fuzzes a model's {@code config.json} as the UNet, the ControlNet and XPSR's fusion switch read it
- * ({@link JsonConfig}, {@link UNetConfig}, {@link XpsrControlNetModel#fusion}): any file gives a config or a
+ * ({@link JsonConfig}, {@link UNetConfig}, {@link XpsrControlNetLayout#of}): any file gives a config or a
  * {@link ModelConfigException} naming the file (and, where one is at fault, the key).
  */
 class ModelConfigFuzzTest {
@@ -24,7 +24,7 @@ class ModelConfigFuzzTest {
             JsonConfig config = JsonConfig.read(file);
             UNetConfig.from(config, true);
             UNetConfig.from(config, false);
-            return XpsrControlNetModel.fusion(config);
+            return XpsrControlNetLayout.of(config);
         }, ModelConfigException.class, file);
     }
 }
