@@ -13,7 +13,7 @@ final class PlacementOptions {
 
     @Option(names = "--allow-emulated-bf16",
             description = "With --dtype bf16 on a CPU without native bf16 (avx512_bf16 or amx_bf16): run it emulated "
-                    + "(slower than fp32) instead of refusing.")
+                    + "instead of refusing.")
     boolean allowEmulatedBf16;
 
     Placement placement() {

@@ -12,8 +12,7 @@ import java.util.stream.Collectors;
 /**
  * The instruction-set flags of this machine's CPU, as Linux lists them in {@code /proc/cpuinfo}. Used to decide
  * whether bf16 runs natively: oneDNN computes bf16 matrix products in hardware only with {@code avx512_bf16}
- * (AVX-512 dot products) or {@code amx_bf16} (AMX tiles); elsewhere it converts to float32 and back, slower than
- * plain float32.
+ * (AVX-512 dot products) or {@code amx_bf16} (AMX tiles); elsewhere it emulates them through float32.
  */
 public final class CpuFeatures {
     /** The flags of which one makes bf16 native. */

@@ -14,7 +14,7 @@ import java.util.Optional;
  * build and machine offer, with a message saying what to do.
  *
  * <p>bf16 on the CPU is refused unless the CPU computes it natively ({@link CpuFeatures#nativeBf16()}): elsewhere
- * oneDNN emulates it, slower than fp32 and less exact. {@code emulatedBf16Allowed} lifts that refusal for users who
+ * oneDNN emulates it, with bf16's rounding but without the native instructions' speed. {@code emulatedBf16Allowed} lifts that refusal for users who
  * want bf16 anyway (for example to compare outputs on a machine without the instructions).
  *
  * @param emulatedBf16Allowed run bf16 on a CPU without native bf16 instead of refusing it
@@ -107,7 +107,7 @@ public record Placement(String device, Precision precision, boolean emulatedBf16
         }
         if (!cpu.get().nativeBf16()) {
             throw new IllegalStateException("bf16 on the CPU requested, but this CPU lacks native bf16 (neither "
-                    + flags + " is in /proc/cpuinfo's flags), so it would be emulated, slower than fp32: use "
+                    + flags + " is in /proc/cpuinfo's flags), so it would run emulated rather than natively: use "
                     + "--dtype fp32, or --allow-emulated-bf16 to run emulated bf16 anyway");
         }
     }
