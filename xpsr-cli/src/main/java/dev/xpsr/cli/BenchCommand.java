@@ -21,6 +21,7 @@ import dev.xpsr.pipeline.PilResize;
 import dev.xpsr.pipeline.XpsrModels;
 import dev.xpsr.pipeline.XpsrPipeline;
 import dev.xpsr.torch.ExactTuning;
+import dev.xpsr.torch.Placement;
 import dev.xpsr.torch.Profiler;
 import dev.xpsr.torch.Torch;
 import dev.xpsr.util.BundledData;
@@ -42,6 +43,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 
 /**
  * {@code xpsr bench}: times full-size networks built from Stable Diffusion 1.5's real configs with random weights,
@@ -84,6 +86,15 @@ public final class BenchCommand implements Callable<Integer> {
                     + "onednn-linear or encode-condition-once), --runs pairs after the warm-up, and report both "
                     + "medians; with --profile, profile a pass each way.")
     String compare;
+
+    @Option(names = "--compare-dtype",
+            description = "step: time the pass alternately in fp32 and in --dtype, --runs pairs after a warm-up "
+                    + "each way; the weights are converted between the two outside the timed passes (so the fp32 "
+                    + "weights are bf16-rounded random numbers, which leaves the time unchanged).")
+    boolean compareDtype;
+
+    @Mixin
+    PlacementOptions placementOptions;
 
     @Option(names = "--runs", defaultValue = "3", description = "Timed runs (default: ${DEFAULT-VALUE}).")
     int runs;
@@ -152,11 +163,21 @@ public final class BenchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--runs, --batch, --steps ≥ 1, --warmup ≥ 0, --latent and --input-size ≥ 8");
         }
         ExactTuning tuning = compare == null ? null : speedUpNamed(compare);
+        Placement placement = placementOptions.placement();
+        if (placement.precision() != Placement.Precision.FP32 && subject != Subject.step && subject != Subject.upscale) {
+            throw new IllegalArgumentException("--dtype applies to --subject step and upscale; " + subject
+                    + " runs in fp32");
+        }
+        if (compareDtype && (tuning != null || placement.precision() == Placement.Precision.FP32)) {
+            throw new IllegalArgumentException("--compare-dtype compares fp32 with a --dtype other than fp32, and "
+                    + "goes without --compare");
+        }
         out.printf("engine: libtorch 2.10 (CPU), %d ATen threads%n", threads.start(1));
+        placement.checkAvailable();
         return switch (subject) {
             case unet -> timeUnet();
-            case step -> timeStep(tuning);
-            case upscale -> timeUpscale();
+            case step -> timeStep(tuning, placement);
+            case upscale -> timeUpscale(placement);
             case metrics -> timeMetrics();
             case gemm -> timeGemm();
         };
@@ -171,15 +192,20 @@ public final class BenchCommand implements Callable<Integer> {
         Tensor sample = Torch.randn(g, batch, 4, latent, latent);
         Tensor context = Torch.randn(g, batch, 77, 768);
         double median = timed(() -> unet.forward(sample, Torch.scalarTensor(951), context));
-        report("UNet forward", median);
+        report("UNet forward", Placement.CPU_FP32, median);
         return 0;
     }
 
-    /** One ControlNet + UNet pass; with {@code tuning}, timed and profiled without and with it. */
-    private int timeStep(ExactTuning tuning) {
+    /**
+     * One ControlNet + UNet pass in {@code placement}; with {@code tuning}, timed and profiled without and with it;
+     * with {@code --compare-dtype}, timed in fp32 and in the placement's precision.
+     */
+    private int timeStep(ExactTuning tuning, Placement placement) {
         long t0 = System.nanoTime();
-        XpsrModels m = RandomXpsrModels.create(seed);
-        built("XPSR ControlNet + UNet (SD-1.5 sizes)", m.controlNet().parameterCount() + m.unet().parameterCount(), t0);
+        XpsrModels fp32 = RandomXpsrModels.create(seed);
+        built("XPSR ControlNet + UNet (SD-1.5 sizes)", fp32.controlNet().parameterCount()
+                + fp32.unet().parameterCount(), t0);
+        XpsrModels m = fp32.to(placement);
         Generator g = Torch.generator(seed + 1);
         Tensor sample = Torch.randn(g, batch, 4, latent, latent);
         TextContext ctx = new TextContext(Torch.randn(g, batch, 77, 768), Torch.randn(g, batch, 77, 768));
@@ -187,14 +213,24 @@ public final class BenchCommand implements Callable<Integer> {
         long side = latent * (long) m.controlNet().conditioningDownFactor();
         Tensor image = Torch.rand(g, 1, 3, side, side).expand(batch, 3, side, side);
         GemmRate gemmRate = profile ? GemmRate.measure(GEMM_SIZE, runs) : null;
-        XpsrPipeline pipeline = new XpsrPipeline(m);
         // one open cache, as the denoising loop holds one: its encoding of the image is computed once
         try (ConditionCache conditions = ConditionCache.open()) {
-            Runnable step = () -> pipeline.controlledUnet(sample, 951, ctx, image, 1.0);
+            Runnable step = stepIn(m, sample, ctx, image);
             if (tuning != null) {
-                compared(tuning, step);
+                compared(tuning.id(), on -> {
+                    tuning.set(on);
+                    return step;
+                }, tuning.enabled());
+            } else if (compareDtype) {
+                Runnable stepFp32 = stepIn(fp32, sample, ctx, image);
+                compared(placement.label() + " against fp32", on -> {
+                    fp32.to(on ? placement : fp32.placement()); // the same modules, converted in place
+                    out.printf("weights in %s: RSS %s%n", on ? placement.label() : "fp32",
+                            ProcessMemory.format(ProcessMemory.rssBytes()));
+                    return on ? step : stepFp32;
+                }, true);
             } else {
-                report("XPSR step (ControlNet + UNet)", timed(step));
+                report("XPSR step (ControlNet + UNet)", placement, timed(step));
             }
             if (profile && tuning != null) {
                 for (boolean on : new boolean[] {false, true}) {
@@ -213,6 +249,16 @@ public final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The step of {@link #timeStep} on models {@code m}, its inputs in their placement. */
+    private static Runnable stepIn(XpsrModels m, Tensor sample, TextContext ctx, Tensor image) {
+        Placement p = m.placement();
+        Tensor x = p.place(sample);
+        TextContext c = new TextContext(p.place(ctx.text()), p.place(ctx.lowlevel()));
+        Tensor control = p.place(image);
+        XpsrPipeline pipeline = new XpsrPipeline(m);
+        return () -> pipeline.controlledUnet(x, 951, c, control, 1.0);
+    }
+
     private void profiled(Runnable pass, GemmRate gemmRate) {
         try (Profiler p = Profiler.start()) {
             double seconds = timedOnce(pass);
@@ -228,9 +274,9 @@ public final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    private int timeUpscale() throws IOException {
+    private int timeUpscale(Placement placement) throws IOException {
         long t0 = System.nanoTime();
-        XpsrModels m = RandomXpsrModels.create(seed, residency);
+        XpsrModels m = RandomXpsrModels.create(seed, residency).to(placement);
         built("XPSR models (text encoder, VAE, ControlNet, UNet), " + residency.name().toLowerCase(Locale.ROOT),
                 RandomXpsrModels.parameterCount(m), t0);
         RgbImage lr = lowResolutionInput();
@@ -244,7 +290,7 @@ public final class BenchCommand implements Callable<Integer> {
             last[0] = now;
         };
         UpscaleResult r;
-        try (Upscaler upscaler = Upscaler.builder(Method.XPSR).models(m).build()) {
+        try (Upscaler upscaler = Upscaler.builder(Method.XPSR).models(m).placement(placement).build()) {
             r = upscaler.upscale(UpscaleRequest.builder(lr).caption("a photo").lowlevelPrompt("The image is blurry.")
                     .steps(steps).latentTiles(tile, 8).vaeTiles(vaeTiling.toOptions()).listener(stepClock).build());
         }
@@ -293,31 +339,31 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /**
-     * Times {@code pass} alternately without and with {@code tuning} (off first in each pair), after the warm-up
-     * with it on, and prints the medians of each.
+     * Times the pass that {@code switchTo} readies (untimed) for off and for on, alternately (off first in each
+     * pair), after {@code --warmup} runs each way, and prints the medians of each; leaves the switch at
+     * {@code restore}.
      */
-    private void compared(ExactTuning tuning, Runnable pass) {
+    private void compared(String what, Function<Boolean, Runnable> switchTo, boolean restore) {
         double[] off = new double[runs];
         double[] on = new double[runs];
-        boolean was = tuning.set(true);
         try {
             for (int i = 0; i < warmup; i++) {
-                out.printf("warm-up run %d: %.3f s%n", i + 1, timedOnce(pass));
+                double without = timedOnce(switchTo.apply(false));
+                out.printf(Locale.ROOT, "warm-up run %d: without %.3f s, with %.3f s%n", i + 1, without,
+                        timedOnce(switchTo.apply(true)));
             }
             for (int i = 0; i < runs; i++) {
-                tuning.set(false);
-                off[i] = timedOnce(pass);
-                tuning.set(true);
-                on[i] = timedOnce(pass);
-                out.printf(Locale.ROOT, "pair %d: without %s %.3f s, with %.3f s%n", i + 1, tuning.id(), off[i], on[i]);
+                off[i] = timedOnce(switchTo.apply(false));
+                on[i] = timedOnce(switchTo.apply(true));
+                out.printf(Locale.ROOT, "pair %d: without %s %.3f s, with %.3f s%n", i + 1, what, off[i], on[i]);
             }
         } finally {
-            tuning.set(was);
+            switchTo.apply(restore);
         }
         double before = Stopwatch.median(off);
         double after = Stopwatch.median(on);
         out.printf(Locale.ROOT, "%s: median %.2f s without, %.2f s with (x%.3f) over %d pairs; peak RSS %s%n",
-                tuning.id(), before, after, after / before, runs, ProcessMemory.format(ProcessMemory.peakRssBytes()));
+                what, before, after, after / before, runs, ProcessMemory.format(ProcessMemory.peakRssBytes()));
     }
 
     /** The exact speed-up {@code --compare} names. */
@@ -351,8 +397,8 @@ public final class BenchCommand implements Callable<Integer> {
         return Stopwatch.median(times);
     }
 
-    private void report(String what, double median) {
-        out.printf("%s, batch %d x 4 x %d x %d, fp32: median %.2f s over %d runs; peak RSS %s%n", what, batch, latent,
-                latent, median, runs, ProcessMemory.format(ProcessMemory.peakRssBytes()));
+    private void report(String what, Placement placement, double median) {
+        out.printf("%s, batch %d x 4 x %d x %d, %s: median %.2f s over %d runs; peak RSS %s%n", what, batch, latent,
+                latent, placement.label(), median, runs, ProcessMemory.format(ProcessMemory.peakRssBytes()));
     }
 }

@@ -29,7 +29,8 @@ final class SamplingOptions {
     @Option(names = "--start-from-noise", description = "Start from pure noise instead of the noised LR latent.")
     boolean startFromNoise;
 
-    @Option(names = "--sampler", defaultValue = "ddpm", description = "ddpm, ddim or unipc (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--sampler", defaultValue = "ddpm", description = "ddpm, ddim, unipc or dpmpp-2m (DPM-Solver++ "
+            + "2M, a fast mode for fewer steps, see docs/PERFORMANCE.md) (default: ${DEFAULT-VALUE}).")
     String sampler;
 
     @Option(names = "--color-fix", defaultValue = "adain", description = "adain, wavelet or none (default: ${DEFAULT-VALUE}).")

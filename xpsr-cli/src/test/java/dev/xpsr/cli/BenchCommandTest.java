@@ -78,4 +78,15 @@ class BenchCommandTest {
         assertThat(r.err()).contains("--compare: no exact speed-up 'nope'; known: onednn-linear, encode-condition-once");
         assertThat(r.out()).doesNotContain("built");
     }
+
+    @Test
+    void compareDtypeNeedsAnotherDtypeAndADtypeNeedsASubjectThatTakesItBeforeAnythingIsBuilt() {
+        Run fp32 = run("--subject", "step", "--compare-dtype", "--threads", "1");
+        assertThat(fp32.code()).isNotZero();
+        assertThat(fp32.err()).contains("--compare-dtype compares fp32 with a --dtype other than fp32");
+        Run unet = run("--subject", "unet", "--dtype", "bf16", "--threads", "1");
+        assertThat(unet.code()).isNotZero();
+        assertThat(unet.err()).contains("--dtype applies to --subject step and upscale");
+        assertThat(fp32.out() + unet.out()).doesNotContain("built");
+    }
 }

@@ -2,6 +2,7 @@ package dev.xpsr.nn;
 
 import dev.xpsr.torch.Placement;
 import dev.xpsr.torch.Torch;
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 
 import java.util.Collections;
@@ -74,7 +75,9 @@ public abstract class Module {
      * {@code module.to(device, dtype)} does in PyTorch.
      */
     public void to(Placement placement) {
-        try (AutoCloseable guard = Torch.noGrad()) {
+        // the scope frees each converted copy's own handle at once: left to the garbage collector, the handles kept
+        // the storage they were made with alive, so converting back and forth held every earlier copy
+        try (AutoCloseable guard = Torch.noGrad(); PointerScope scope = new PointerScope()) {
             for (Tensor t : stateDict().values()) {
                 t.set_data(placement.place(t));
             }

@@ -98,6 +98,27 @@ abstract class BaseScheduler implements Scheduler {
         return alphasCumprod[(int) timestep];
     }
 
+    /**
+     * The position of {@code timestep} on the inference grid; diffusers' multistep solvers take one that is not on
+     * it as the last step.
+     */
+    protected int stepIndex(long timestep) {
+        for (int i = 0; i < timesteps.length; i++) {
+            if (timesteps[i] == timestep) {
+                return i;
+            }
+        }
+        return timesteps.length - 1;
+    }
+
+    /** {@code timestep} as an index of the training schedule's tables. */
+    protected int index(long timestep) {
+        if (timestep < 0 || timestep >= numTrainTimesteps) {
+            throw new IllegalArgumentException("timestep " + timestep + " is outside 0.." + (numTrainTimesteps - 1));
+        }
+        return (int) timestep;
+    }
+
     protected void requireTimesteps() {
         if (numInferenceSteps == 0) {
             throw new IllegalStateException(getClass().getSimpleName()
@@ -139,5 +160,21 @@ abstract class BaseScheduler implements Scheduler {
         }
         double r = config.clipSampleRange();
         return Torch.clamp(predOriginal, -r, r);
+    }
+
+    /**
+     * A handle of our own on {@code t}'s storage, kept alive past the caller's {@code PointerScope}; the caller's
+     * handle is left untouched so releasing ours can never free theirs.
+     */
+    protected static Tensor retain(Tensor t) {
+        Tensor own = new Tensor(t);
+        own.retainReference();
+        return own;
+    }
+
+    protected static void release(Tensor own) {
+        if (own != null) {
+            own.close();
+        }
     }
 }

@@ -10,14 +10,16 @@ public enum Sampler {
     /** {@code DDIMScheduler} (η = 0). */
     DDIM,
     /** {@code UniPCMultistepScheduler} (bh2, order 2): XPSR's validation sampler. */
-    UNIPC;
+    UNIPC,
+    /** {@code DPMSolverMultistepScheduler} (DPM-Solver++ 2M): a fast mode for fewer steps, not XPSR's own. */
+    DPMPP_2M;
 
-    /** The lower-case name used on the command line and in settings, e.g. {@code ddpm}. */
+    /** The lower-case name used on the command line and in settings, e.g. {@code ddpm}, {@code dpmpp-2m}. */
     public String id() {
-        return name().toLowerCase(Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
-    /** Parses {@code ddpm}, {@code ddim} or {@code unipc} (any case). */
+    /** Parses {@code ddpm}, {@code ddim}, {@code unipc} or {@code dpmpp-2m} (any case). */
     public static Sampler parse(String s) {
         for (Sampler v : values()) {
             if (v.id().equalsIgnoreCase(s == null ? "" : s.trim())) {
@@ -34,6 +36,7 @@ public enum Sampler {
             case DDPM -> new DDPMScheduler(config);
             case DDIM -> new DDIMScheduler(config);
             case UNIPC -> new UniPCMultistepScheduler(config);
+            case DPMPP_2M -> new DPMSolverMultistepScheduler(config);
         };
     }
 }

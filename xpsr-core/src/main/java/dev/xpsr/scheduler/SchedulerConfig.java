@@ -48,6 +48,7 @@ public final class SchedulerConfig {
     private int solverOrder = 2;
     private boolean predictX0 = true;
     private String solverType = "bh2";
+    private String algorithmType = "dpmsolver++";
     private boolean lowerOrderFinal = true;
     private int[] disableCorrector = new int[0];
     private boolean solverPSet;
@@ -79,6 +80,7 @@ public final class SchedulerConfig {
         solverOrder = o.solverOrder;
         predictX0 = o.predictX0;
         solverType = o.solverType;
+        algorithmType = o.algorithmType;
         lowerOrderFinal = o.lowerOrderFinal;
         disableCorrector = o.disableCorrector;
         solverPSet = o.solverPSet;
@@ -167,6 +169,7 @@ public final class SchedulerConfig {
             case "solver_order" -> solverOrder = asInt(key, v);
             case "predict_x0" -> predictX0 = asBoolean(key, v);
             case "solver_type" -> solverType = asString(key, v);
+            case "algorithm_type" -> algorithmType = asString(key, v);
             case "lower_order_final" -> lowerOrderFinal = asBoolean(key, v);
             case "disable_corrector" -> disableCorrector = asIntArray(key, v);
             case "solver_p" -> solverPSet = true;
@@ -310,6 +313,11 @@ public final class SchedulerConfig {
 
     public String solverType() {
         return solverType;
+    }
+
+    /** DPM-Solver's {@code algorithm_type} ({@code dpmsolver++} unless the file names another). */
+    public String algorithmType() {
+        return algorithmType;
     }
 
     public boolean lowerOrderFinal() {

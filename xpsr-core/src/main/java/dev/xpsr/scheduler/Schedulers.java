@@ -5,8 +5,8 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Creates schedulers by kind ({@code "ddpm"}, {@code "ddim"}, {@code "unipc"}) or from a diffusers
- * {@code scheduler/} folder.
+ * Creates schedulers by kind ({@code "ddpm"}, {@code "ddim"}, {@code "unipc"}, {@code "dpmpp-2m"}) or from a
+ * diffusers {@code scheduler/} folder.
  *
  * <p>A folder's {@code _class_name} picks the class when no kind is given; SD-1.5 ships a
  * {@code PNDMScheduler} config, which XPSR's {@code test.py} loads into {@code DDPMScheduler}, so that name maps
@@ -39,7 +39,7 @@ public final class Schedulers {
     /**
      * Reads {@code <schedulerDir>/scheduler_config.json} and builds a scheduler from it.
      *
-     * @param kindOverrideOrNull {@code "ddpm"|"ddim"|"unipc"}, or {@code null} to follow the file's
+     * @param kindOverrideOrNull {@code "ddpm"|"ddim"|"unipc"|"dpmpp-2m"}, or {@code null} to follow the file's
      *                           {@code _class_name}
      * @throws IllegalArgumentException when the file is malformed or names no supported class and no kind is given
      */
@@ -62,8 +62,10 @@ public final class Schedulers {
             case "DDPMScheduler", "PNDMScheduler" -> "ddpm";
             case "DDIMScheduler" -> "ddim";
             case "UniPCMultistepScheduler" -> "unipc";
+            case "DPMSolverMultistepScheduler" -> "dpmpp-2m";
             default -> throw new IllegalArgumentException(file + ": key '_class_name' value '" + name
                     + "' is not supported; valid choices: DDPMScheduler, DDIMScheduler, UniPCMultistepScheduler, "
+                    + "DPMSolverMultistepScheduler, "
                     + "PNDMScheduler (loaded as DDPM), or pass a scheduler kind");
         };
     }

@@ -12,6 +12,20 @@ final class TimestepGrid {
     private TimestepGrid() {
     }
 
+    /**
+     * The grid of diffusers' multistep solvers (UniPC, DPM-Solver) for a {@code timestep_spacing}, repeated values
+     * removed (with as many steps as training timesteps the rounded grid can repeat them).
+     */
+    static long[] multistep(String spacing, int numTrainTimesteps, int numInferenceSteps, long stepsOffset) {
+        long[] grid = switch (spacing) {
+            case "linspace" -> dropLast(linspace(numTrainTimesteps - 1, numInferenceSteps + 1));
+            case "leading" -> dropLast(leading(numInferenceSteps + 1, numTrainTimesteps / (numInferenceSteps + 1),
+                    stepsOffset));
+            default -> trailing(numTrainTimesteps, numInferenceSteps);
+        };
+        return unique(grid);
+    }
+
     /** {@code np.linspace(0, stop, num).round()[::-1]}: i·(stop/(num−1)) in double, last point exactly stop. */
     static long[] linspace(double stop, int num) {
         long[] out = new long[num];

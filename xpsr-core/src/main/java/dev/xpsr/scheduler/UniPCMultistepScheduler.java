@@ -90,15 +90,7 @@ public final class UniPCMultistepScheduler extends BaseScheduler {
     @Override
     public void setTimesteps(int numInferenceSteps) {
         Checks.requireInferenceSteps(numInferenceSteps, numTrainTimesteps);
-        long[] grid = switch (spacing) {
-            case "linspace" -> TimestepGrid.dropLast(TimestepGrid.linspace(numTrainTimesteps - 1,
-                    numInferenceSteps + 1));
-            case "leading" -> TimestepGrid.dropLast(TimestepGrid.leading(numInferenceSteps + 1,
-                    numTrainTimesteps / (numInferenceSteps + 1), config.stepsOffset()));
-            default -> TimestepGrid.trailing(numTrainTimesteps, numInferenceSteps);
-        };
-        // with as many steps as training timesteps the rounded grid can repeat values
-        timesteps = TimestepGrid.unique(grid);
+        timesteps = TimestepGrid.multistep(spacing, numTrainTimesteps, numInferenceSteps, config.stepsOffset());
         this.numInferenceSteps = timesteps.length;
         clearHistory();
     }
@@ -256,25 +248,8 @@ public final class UniPCMultistepScheduler extends BaseScheduler {
 
     // ---------------------------------------------------------------- state
 
-    private int stepIndex(long timestep) {
-        for (int i = 0; i < timesteps.length; i++) {
-            if (timesteps[i] == timestep) {
-                return i;
-            }
-        }
-        // diffusers treats a timestep that is not on the grid as the last step
-        return timesteps.length - 1;
-    }
-
     private boolean correctorDisabled(int stepIndex) {
         return Arrays.stream(disableCorrector).anyMatch(s -> s == stepIndex);
-    }
-
-    private int index(long timestep) {
-        if (timestep < 0 || timestep >= numTrainTimesteps) {
-            throw new IllegalArgumentException("timestep " + timestep + " is outside 0.." + (numTrainTimesteps - 1));
-        }
-        return (int) timestep;
     }
 
     /** Shifts the window: the oldest output is released, the new one retained. */
@@ -303,21 +278,5 @@ public final class UniPCMultistepScheduler extends BaseScheduler {
         lastSample = null;
         lowerOrderNums = 0;
         thisOrder = 0;
-    }
-
-    /**
-     * A handle of our own on {@code t}'s storage, kept alive past the caller's {@code PointerScope}; the caller's
-     * handle is left untouched so releasing ours can never free theirs.
-     */
-    private static Tensor retain(Tensor t) {
-        Tensor own = new Tensor(t);
-        own.retainReference();
-        return own;
-    }
-
-    private static void release(Tensor own) {
-        if (own != null) {
-            own.close();
-        }
     }
 }

@@ -6,13 +6,20 @@ import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * Where and in which precision models compute: {@code cpu} or {@code cuda[:N]}, and fp32 (the reference), fp16 or
  * bf16. Parsed from the command line's {@code --device} / {@code --dtype}; checked against what this libtorch
  * build and machine offer, with a message saying what to do.
+ *
+ * <p>bf16 on the CPU is refused unless the CPU computes it natively ({@link CpuFeatures#nativeBf16()}): elsewhere
+ * oneDNN emulates it, with bf16's rounding but without the native instructions' speed. {@code emulatedBf16Allowed} lifts that refusal for users who
+ * want bf16 anyway (for example to compare outputs on a machine without the instructions).
+ *
+ * @param emulatedBf16Allowed run bf16 on a CPU without native bf16 instead of refusing it
  */
-public record Placement(String device, Precision precision) {
+public record Placement(String device, Precision precision, boolean emulatedBf16Allowed) {
     /** The reference setting: fp32 on the CPU. */
     public static final Placement CPU_FP32 = new Placement("cpu", Precision.FP32);
 
@@ -46,6 +53,16 @@ public record Placement(String device, Precision precision) {
         }
     }
 
+    /** A placement that refuses bf16 on CPUs without native bf16. */
+    public Placement(String device, Precision precision) {
+        this(device, precision, false);
+    }
+
+    /** This placement, also on CPUs that would emulate bf16. */
+    public Placement allowingEmulatedBf16() {
+        return new Placement(device, precision, true);
+    }
+
     public static Placement parse(String device, String dtype) {
         return new Placement(device, Precision.parse(dtype));
     }
@@ -63,6 +80,7 @@ public record Placement(String device, Precision precision) {
     public void checkAvailable() {
         NativeStartup.ensureStarted();
         if (!isCuda()) {
+            checkCpuPrecision(CpuFeatures.local());
             return;
         }
         if (!torch.cuda_is_available()) {
@@ -73,6 +91,24 @@ public record Placement(String device, Precision precision) {
         int count = torch.cuda_device_count();
         if (index >= count) {
             throw new IllegalStateException("device " + device + " requested, but only " + count + " CUDA device(s) exist");
+        }
+    }
+
+    /** Refuses bf16 on a CPU that {@code cpu} (empty: unknown) does not show to compute it natively. */
+    void checkCpuPrecision(Optional<CpuFeatures> cpu) {
+        if (precision != Precision.BF16 || emulatedBf16Allowed) {
+            return;
+        }
+        String flags = String.join(" or ", CpuFeatures.NATIVE_BF16_FLAGS);
+        if (cpu.isEmpty()) {
+            throw new IllegalStateException("bf16 on the CPU requested, but this system does not list its CPU flags "
+                    + "(/proc/cpuinfo), so native bf16 (" + flags + ") cannot be confirmed: use --dtype fp32, or "
+                    + "--allow-emulated-bf16 to run bf16 anyway");
+        }
+        if (!cpu.get().nativeBf16()) {
+            throw new IllegalStateException("bf16 on the CPU requested, but this CPU lacks native bf16 (neither "
+                    + flags + " is in /proc/cpuinfo's flags), so it would run emulated rather than natively: use "
+                    + "--dtype fp32, or --allow-emulated-bf16 to run emulated bf16 anyway");
         }
     }
 

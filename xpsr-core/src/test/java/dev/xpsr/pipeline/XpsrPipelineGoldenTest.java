@@ -46,19 +46,9 @@ class XpsrPipelineGoldenTest {
     @BeforeAll
     static void load() throws Exception {
         f = GoldenFixture.open("xpsr_pipeline_tiny");
-        JsonConfig config = Golden.config(f);
-        JsonNode tok = config.node().get("tokenizer");
-        ClipTokenizer tokenizer = ClipTokenizer.fromFiles(GoldenFixture.folder().resolve(tok.get("vocab_file").asText()),
-                        GoldenFixture.folder().resolve(tok.get("merges_file").asText()))
-                .withNormalization(ClipTokenizer.Normalization.FTFY_LIKE);
-        XpsrModels models = new XpsrModels(tokenizer,
-                weights(new ClipTextModel(config.object("text_encoder")), "text_encoder.", ClipTextModel.IGNORED_KEYS),
-                weights(new AutoencoderKL(config.object("vae")), "vae.", Set.of()),
-                weights(new XpsrControlNetModel(config.object("controlnet")), "controlnet.", Set.of()),
-                weights(new XpsrUNet2DConditionModel(config.object("unet")), "unet.", Set.of()),
-                SchedulerConfig.fromJson(config.node().get("scheduler")));
+        XpsrModels models = GoldenPipeline.models(f);
         pipeline = new XpsrPipeline(models);
-        options = optionsFrom(f.json("extra").get("args"));
+        options = GoldenPipeline.options(f);
     }
 
     @AfterAll
@@ -119,11 +109,8 @@ class XpsrPipelineGoldenTest {
 
     /** Runs the pipeline stage by stage on the recorded draws, checking each stage; returns the 8-bit image. */
     private List<RgbImage> run(UpscaleOptions o, String prefix) throws Exception {
-        JsonNode prompts = f.json("extra").get("prompts");
         try (AutoCloseable mode = Torch.inferenceMode()) {
-            TextContext ctx = pipeline.encodePrompts(new Prompts(prompts.get("prompt").asText(),
-                    prompts.get("negative_prompt").asText(), prompts.get("lowlevel_prompt").asText(),
-                    prompts.get("lowlevel_negative_prompt").asText()));
+            TextContext ctx = pipeline.encodePrompts(GoldenPipeline.prompts(f));
             Tensor image = ImageTensors.toTensor(control());
             Scheduler scheduler = o.sampler().create(pipeline.models().schedulerConfig());
             scheduler.setTimesteps(o.steps());
@@ -211,26 +198,5 @@ class XpsrPipelineGoldenTest {
             d[i] = v[i];
         }
         return d;
-    }
-
-    private static <M extends Module> M weights(M model, String prefix, Set<String> ignored) {
-        WeightLoader.load(model, WeightSource.of(f.file()).withPrefix(prefix), ignored);
-        return model;
-    }
-
-    /** test.py's arguments as the fixture recorded them (sampler DDPM and the AdaIN colour fix, as test.py has). */
-    private static UpscaleOptions optionsFrom(JsonNode args) {
-        TiledVae.Options xpsr = TiledVae.Options.XPSR;
-        TiledVae.Options vaeTiles = xpsr.withEncoderTile(args.required("encoder_tiled_size").asInt(), xpsr.encoderPad())
-                .withDecoderTile(args.required("decoder_tiled_size").asInt(), xpsr.decoderPad());
-        return UpscaleOptions.builder().steps(args.required("num_inference_steps").asInt())
-                .guidance(args.required("guidance_scale").asDouble())
-                .conditioningScale(args.required("conditioning_scale").asDouble())
-                .addedNoiseLevel(args.required("added_noise_level").asInt())
-                .startFromNoise(args.required("init_latent_with_noise").asBoolean())
-                .sampler(Sampler.DDPM).colorFix(ColorFixMode.ADAIN).upscale(args.required("upscale").asInt())
-                .processSize(args.required("process_size").asInt())
-                .latentTiles(args.required("latent_tiled_size").asInt(), args.required("latent_tiled_overlap").asInt())
-                .seed(args.required("seed").asLong()).vaeTiles(vaeTiles).build();
     }
 }

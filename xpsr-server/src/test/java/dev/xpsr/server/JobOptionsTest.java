@@ -61,7 +61,7 @@ class JobOptionsTest {
         "{\"guidance\": \"high\"}       | options.guidance must be a number",
         "{\"guidance\": -0.5}           | options.guidance must be a finite number >= 0, got -0.5",
         "{\"seed\": 1e30}               | options.seed must be an integer (64-bit)",
-        "{\"sampler\": \"euler\"}       | options.sampler must be one of ddpm, ddim, unipc, got 'euler'",
+        "{\"sampler\": \"euler\"}       | options.sampler must be one of ddpm, ddim, unipc, dpmpp-2m, got 'euler'",
         "{\"colorFix\": \"auto\"}       | options.colorFix: unknown colour fix 'auto'",
         "{\"processSize\": 4096}        | options.processSize must be between 64 and 2048, got 4096",
         "{\"caption\": 7}               | options.caption must be a string, got 7",

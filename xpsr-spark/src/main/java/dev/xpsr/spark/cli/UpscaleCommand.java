@@ -142,7 +142,7 @@ final class UpscaleCommand implements Callable<Integer> {
     @Option(names = "--start-from-noise", description = "Start from pure noise instead of the noised LR latent.")
     boolean startFromNoise;
 
-    @Option(names = "--sampler", description = "ddpm, ddim or unipc (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--sampler", description = "ddpm, ddim, unipc or dpmpp-2m (default: ${DEFAULT-VALUE}).")
     String sampler = DEFAULTS.sampler().id();
 
     @Option(names = "--color-fix", description = "adain, wavelet or none (default: ${DEFAULT-VALUE}).")
