@@ -73,9 +73,8 @@ public final class BenchmarkQualityCommand implements Callable<Integer> {
             description = "Output folder: report.{md,csv,json}, grid.png, chart-<metric>.png, images/<set>/<photo>.png.")
     Path out;
 
-    @Option(names = "--models", paramLabel = "DIR",
-            description = "Folder of the baseline networks (default: the repository's fixtures/data/models).")
-    Path models;
+    @Mixin
+    BaselineModelsOption baselineModels;
 
     @Option(names = "--grid-cell", paramLabel = "PX",
             description = "Side of the window of each output shown in the grid (default: the crop, at most 192).")
@@ -165,7 +164,7 @@ public final class BenchmarkQualityCommand implements Callable<Integer> {
             if (!runnable(m)) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--methods: " + m.id() + " needs "
                         + (m == Method.XPSR ? "--xpsr (XPSR's controlnet/ and unet/) and --model (SD 1.5)"
-                        : String.join(" and ", Methods.missingFiles(m, baselineModels()).stream()
+                        : String.join(" and ", Methods.missingFiles(m, baselineModels.folder()).stream()
                         .map(Path::toString).toList()) + ". " + Methods.source(m)));
             }
             chosen.add(m);
@@ -174,16 +173,12 @@ public final class BenchmarkQualityCommand implements Callable<Integer> {
     }
 
     private boolean runnable(Method m) {
-        return m == Method.XPSR ? xpsrModels.xpsr != null : Methods.missingFiles(m, baselineModels()).isEmpty();
-    }
-
-    private Path baselineModels() {
-        return models == null ? BundledData.models() : models;
+        return m == Method.XPSR ? xpsrModels.xpsr != null : Methods.missingFiles(m, baselineModels.folder()).isEmpty();
     }
 
     private Upscaler open(Method m) throws IOException {
         try (DownloadProgress downloads = new DownloadProgress(System.err)) {
-            Upscaler.Builder b = Upscaler.builder(m).baselineModels(baselineModels());
+            Upscaler.Builder b = Upscaler.builder(m).baselineModels(baselineModels.folder());
             return (m == Method.XPSR ? xpsrModels.configure(b, Placement.parse(metricOptions.device, "fp32"), downloads)
                     : b).build();
         }

@@ -8,7 +8,6 @@ import dev.xpsr.server.ServedPrompts;
 import dev.xpsr.server.ServerLimits;
 import dev.xpsr.server.ServerSettings;
 import dev.xpsr.server.XpsrServer;
-import dev.xpsr.util.BundledData;
 import dev.xpsr.util.ByteSize;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -78,9 +77,8 @@ public final class ServeCommand implements Callable<Integer> {
             + "${DEFAULT-VALUE}).")
     int workers;
 
-    @Option(names = "--models", paramLabel = "DIR",
-            description = "Folder of the baseline networks (default: the repository's fixtures/data/models).")
-    Path baselineModels;
+    @Mixin
+    BaselineModelsOption baselineModels;
 
     @Mixin
     XpsrModelOptions models;
@@ -111,7 +109,7 @@ public final class ServeCommand implements Callable<Integer> {
         List<Upscaler> upscalers = new ArrayList<>();
         try {
             xpsr(served, perWorker).ifPresent(upscalers::add);
-            Path folder = baselineModels != null ? baselineModels : BundledData.models();
+            Path folder = baselineModels.folder();
             for (Method m : ServedMethods.availableBaselines(folder)) {
                 upscalers.add(Upscaler.builder(m).baselineModels(folder).concurrency(workers).threads(perWorker)
                         .build());

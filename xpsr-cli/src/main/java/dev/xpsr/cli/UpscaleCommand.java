@@ -7,7 +7,6 @@ import dev.xpsr.api.Progress;
 import dev.xpsr.api.Upscaler;
 import dev.xpsr.io.ImageFiles;
 import dev.xpsr.pipeline.UpscaleOptions;
-import dev.xpsr.util.BundledData;
 import dev.xpsr.util.ProcessMemory;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -48,9 +47,8 @@ public final class UpscaleCommand implements Callable<Integer> {
                     + "${DEFAULT-VALUE}; the baselines need no prompts and ignore the XPSR settings).")
     String method;
 
-    @Option(names = "--models", paramLabel = "DIR",
-            description = "Folder of the baseline networks (default: the repository's fixtures/data/models).")
-    Path baselineModels;
+    @Mixin
+    BaselineModelsOption baselineModels;
 
     @Mixin
     XpsrModelOptions models;
@@ -96,7 +94,7 @@ public final class UpscaleCommand implements Callable<Integer> {
         try (DownloadProgress downloads = new DownloadProgress(err)) {
             upscaler = models.configure(Upscaler.builder(chosen), placement.placement(), downloads)
                     .promptSources(prompts.highlevel(), prompts.lowlevel())
-                    .baselineModels(baselineModels != null ? baselineModels : BundledData.models()).build();
+                    .baselineModels(baselineModels.folder()).build();
         } catch (MethodUnavailableException e) {
             err.println("xpsr upscale: " + e.getMessage());
             return 2;
