@@ -22,7 +22,8 @@ final class OneDnnLinear {
 
     /** Whether {@code x Wᵀ} takes this route: float32 on the CPU, enough rows, several threads, no autograd. */
     static boolean applies(Tensor x, Tensor weight) {
-        return ExactTuning.ONEDNN_LINEAR.enabled() && x.is_cpu() && weight.is_cpu() && Torch.dtype(x) == DType.F32 && Torch.dtype(weight) == DType.F32
+        return ExactTuning.ONEDNN_LINEAR.enabled() && x.is_cpu() && weight.is_cpu()
+                && Torch.dtype(x) == DType.F32 && Torch.dtype(weight) == DType.F32
                 && x.dim() >= 2 && x.numel() / x.size(-1) >= MIN_TOKENS && torch.get_num_threads() > 1
                 && !(GradMode.is_enabled() && (x.requires_grad() || weight.requires_grad()));
     }
