@@ -5,4 +5,8 @@ public final class TfjsFormatException extends RuntimeException {
     public TfjsFormatException(String message) {
         super(message);
     }
+
+    public TfjsFormatException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }
