@@ -276,7 +276,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     private int timeUpscale(Placement placement) throws IOException {
         long t0 = System.nanoTime();
-        XpsrModels m = RandomXpsrModels.create(seed, residency).to(placement);
+        XpsrModels m = RandomXpsrModels.create(seed, residency, placement);
         built("XPSR models (text encoder, VAE, ControlNet, UNet), " + residency.name().toLowerCase(Locale.ROOT),
                 RandomXpsrModels.parameterCount(m), t0);
         RgbImage lr = lowResolutionInput();

@@ -121,7 +121,7 @@ public final class Methods {
         Path sd15 = ModelLocator.stableDiffusion(hub, b.variant).resolve(b.baseModel);
         XpsrModels.Residency residency = MemoryPlan.residency(b.residency, b.memoryBudget, b.placement, sd15, xpsr,
                 b.variant);
-        XpsrModels models = XpsrModels.load(sd15, xpsr, b.variant, residency).to(b.placement);
+        XpsrModels models = XpsrModels.load(sd15, xpsr, b.variant, residency, b.placement);
         return new XpsrRestorer(models, b.highlevelPrompts, b.lowlevelPrompts);
     }
 

@@ -13,6 +13,7 @@ import dev.xpsr.nn.Init;
 import dev.xpsr.nn.Module;
 import dev.xpsr.pipeline.XpsrModels;
 import dev.xpsr.scheduler.SchedulerConfig;
+import dev.xpsr.torch.Placement;
 import dev.xpsr.torch.Torch;
 
 import java.util.function.Supplier;
@@ -31,24 +32,33 @@ public final class RandomXpsrModels {
         return create(seed, XpsrModels.Residency.RESIDENT);
     }
 
-    /**
-     * Random models, resident or re-created per stage; each network draws from its own generator seeded from
-     * {@code seed}, so both residencies hold the same weights.
-     */
+    /** {@link #create(long, XpsrModels.Residency, Placement)} on the CPU in fp32. */
     public static XpsrModels create(long seed, XpsrModels.Residency residency) {
+        return create(seed, residency, Placement.CPU_FP32);
+    }
+
+    /**
+     * Random models, resident or re-created per stage, made straight on {@code placement}; each network draws from
+     * its own generator seeded from {@code seed}, in float32 tensor by tensor, so both residencies and every
+     * placement hold the same weights (rounded to the placement's precision) and no network is ever held in float32
+     * whole when another precision is asked for.
+     */
+    public static XpsrModels create(long seed, XpsrModels.Residency residency, Placement placement) {
+        placement.checkAvailable();
         UNetConfig sdUnet = UNetConfig.from(Sd15Configs.unet(), true);
-        Supplier<ClipTextModel> te = () -> init(new ClipTextModel(Sd15Configs.textEncoder()), seed);
-        Supplier<AutoencoderKL> vae = () -> init(new AutoencoderKL(Sd15Configs.vae()), seed + 1);
-        Supplier<XpsrControlNetModel> cn = () -> init(new XpsrControlNetModel(
-                XpsrInitialization.controlNetConfig(sdUnet, XpsrControlNetLayout.XPSR)), seed + 2);
-        Supplier<XpsrUNet2DConditionModel> unet = () -> init(new XpsrUNet2DConditionModel(
-                XpsrInitialization.unetConfig(sdUnet)), seed + 3);
+        XpsrModels.Loader<ClipTextModel> te = p -> init(() -> new ClipTextModel(Sd15Configs.textEncoder()), seed, p);
+        XpsrModels.Loader<AutoencoderKL> vae = p -> init(() -> new AutoencoderKL(Sd15Configs.vae()), seed + 1, p);
+        XpsrModels.Loader<XpsrControlNetModel> cn = p -> init(() -> new XpsrControlNetModel(
+                XpsrInitialization.controlNetConfig(sdUnet, XpsrControlNetLayout.XPSR)), seed + 2, p);
+        XpsrModels.Loader<XpsrUNet2DConditionModel> unet = p -> init(() -> new XpsrUNet2DConditionModel(
+                XpsrInitialization.unetConfig(sdUnet)), seed + 3, p);
         SchedulerConfig scheduler = SchedulerConfig.fromJson(Sd15Configs.scheduler().node());
         if (residency == XpsrModels.Residency.SEQUENTIAL) {
             return XpsrModels.sequential(ClipTokenizer.bundled(), te, vae, cn, unet, scheduler,
-                    XpsrControlNetLayout.XPSR);
+                    XpsrControlNetLayout.XPSR).to(placement);
         }
-        return new XpsrModels(ClipTokenizer.bundled(), te.get(), vae.get(), cn.get(), unet.get(), scheduler);
+        return new XpsrModels(ClipTokenizer.bundled(), te.load(placement), vae.load(placement), cn.load(placement),
+                unet.load(placement), scheduler, placement);
     }
 
     /**
@@ -70,8 +80,9 @@ public final class RandomXpsrModels {
         return n;
     }
 
-    private static <M extends Module> M init(M module, long seed) {
-        Init.pytorchDefaults(module, Torch.generator(seed));
+    private static <M extends Module> M init(Supplier<M> build, long seed, Placement placement) {
+        M module = Module.withoutStorage(build);
+        Init.pytorchDefaults(module, Torch.generator(seed), placement);
         return module;
     }
 }

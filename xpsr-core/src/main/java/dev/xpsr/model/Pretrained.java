@@ -10,6 +10,7 @@ import dev.xpsr.nn.WeightLoader;
 import dev.xpsr.nn.WeightSource;
 import dev.xpsr.nn.WeightWriter;
 import dev.xpsr.torch.NativeStartup;
+import dev.xpsr.torch.Placement;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -28,8 +29,9 @@ import java.util.regex.Pattern;
  * plus {@code diffusion_pytorch_model[.fp16].safetensors} or {@code model[.fp16].safetensors}, single or sharded
  * through {@code *.safetensors.index.json}, or, in a folder without safetensors weights, the single-file pickle
  * checkpoint {@code diffusion_pytorch_model[.fp16].bin} or {@code pytorch_model[.fp16].bin}
- * ({@link TorchBinWeights}). The model is built from the config alone, then every weight is checked and copied
- * (fp16 / bf16 files are converted to the model's float32).
+ * ({@link TorchBinWeights}). The model is built from the config alone, without storage
+ * ({@link Module#withoutStorage}), then every weight is checked and copied straight into the requested placement
+ * (float32 on the CPU unless one is given), so loading into bf16 never holds the float32 network.
  */
 public final class Pretrained {
     private static final Pattern LEGACY_VAE_ATTENTION =
@@ -51,10 +53,15 @@ public final class Pretrained {
      * against the weights first ({@link XpsrControlNetLayout#check}).
      */
     public static XpsrControlNetModel xpsrControlNet(Path dir, String variant) {
+        return xpsrControlNet(dir, variant, Placement.CPU_FP32);
+    }
+
+    /** {@link #xpsrControlNet(Path, String)} loaded straight onto {@code placement}. */
+    public static XpsrControlNetModel xpsrControlNet(Path dir, String variant, Placement placement) {
         return load(dir, variant, (config, weights) -> {
             XpsrControlNetLayout.check(config, weights.keys(), weights.describe());
             return new XpsrControlNetModel(config);
-        }, Set.of(), UnaryOperator.identity());
+        }, Set.of(), UnaryOperator.identity(), placement);
     }
 
     /**
@@ -68,16 +75,34 @@ public final class Pretrained {
 
     /** XPSR's UNet ({@code unet/} of an XPSR checkpoint). */
     public static XpsrUNet2DConditionModel xpsrUnet(Path dir, String variant) {
-        return load(dir, variant, XpsrUNet2DConditionModel::new, Set.of(), UnaryOperator.identity());
+        return xpsrUnet(dir, variant, Placement.CPU_FP32);
+    }
+
+    /** {@link #xpsrUnet(Path, String)} loaded straight onto {@code placement}. */
+    public static XpsrUNet2DConditionModel xpsrUnet(Path dir, String variant, Placement placement) {
+        return load(dir, variant, (config, weights) -> new XpsrUNet2DConditionModel(config), Set.of(),
+                UnaryOperator.identity(), placement);
     }
 
     /** The VAE; old exports' attention names ({@code query/key/value/proj_attn}) are mapped as diffusers does. */
     public static AutoencoderKL vae(Path dir, String variant) {
-        return load(dir, variant, AutoencoderKL::new, Set.of(), Pretrained::modernVaeKey);
+        return vae(dir, variant, Placement.CPU_FP32);
+    }
+
+    /** {@link #vae(Path, String)} loaded straight onto {@code placement}. */
+    public static AutoencoderKL vae(Path dir, String variant, Placement placement) {
+        return load(dir, variant, (config, weights) -> new AutoencoderKL(config), Set.of(), Pretrained::modernVaeKey,
+                placement);
     }
 
     public static ClipTextModel textEncoder(Path dir, String variant) {
-        return load(dir, variant, ClipTextModel::new, ClipTextModel.IGNORED_KEYS, UnaryOperator.identity());
+        return textEncoder(dir, variant, Placement.CPU_FP32);
+    }
+
+    /** {@link #textEncoder(Path, String)} loaded straight onto {@code placement}. */
+    public static ClipTextModel textEncoder(Path dir, String variant, Placement placement) {
+        return load(dir, variant, (config, weights) -> new ClipTextModel(config), ClipTextModel.IGNORED_KEYS,
+                UnaryOperator.identity(), placement);
     }
 
     /**
@@ -89,15 +114,16 @@ public final class Pretrained {
      */
     public static <M extends Module> M load(Path dir, String variant, Function<JsonConfig, M> build,
                                             Set<String> ignored, UnaryOperator<String> rename) {
-        return load(dir, variant, (config, weights) -> build.apply(config), ignored, rename);
+        return load(dir, variant, (config, weights) -> build.apply(config), ignored, rename, Placement.CPU_FP32);
     }
 
     /** {@link #load(Path, String, Function, Set, UnaryOperator)} with a builder that may look at the weights first. */
     private static <M extends Module> M load(Path dir, String variant, BiFunction<JsonConfig, WeightSource, M> build,
-                                             Set<String> ignored, UnaryOperator<String> rename) {
+                                             Set<String> ignored, UnaryOperator<String> rename, Placement placement) {
         return withWeights(dir, variant, rename, (config, weights) -> {
-            M model = build.apply(config, weights);
-            WeightLoader.load(model, weights, ignored);
+            M model = Module.withoutStorage(() -> build.apply(config, weights));
+            WeightLoader.load(model, weights, ignored, placement);
+            model.to(placement);
             return model;
         });
     }

@@ -1,8 +1,11 @@
 package dev.xpsr.nn;
 
+import dev.xpsr.torch.Placement;
 import dev.xpsr.torch.Torch;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.Tensor;
+
+import java.util.function.Consumer;
 
 /**
  * Parameter initialisers, applied in place under no-grad.
@@ -18,7 +21,21 @@ public final class Init {
     /** Initialises every parameter of {@code root} as PyTorch's default layer constructors would. */
     public static void pytorchDefaults(Module root, Generator generator) {
         try (AutoCloseable guard = Torch.noGrad()) {
-            visit(root, generator);
+            visit(root, generator, null);
+        } catch (Exception e) {
+            throw new IllegalStateException("initialisation failed", e);
+        }
+    }
+
+    /**
+     * {@link #pytorchDefaults(Module, Generator)}, leaving every tensor on {@code target}. Each parameter is drawn
+     * in float32 and converted at once, so the values equal drawing everything first and converting afterwards,
+     * while a module built {@link Module#withoutStorage without storage} never holds its float32 weights whole.
+     */
+    public static void pytorchDefaults(Module root, Generator generator, Placement target) {
+        try (AutoCloseable guard = Torch.noGrad()) {
+            visit(root, generator, target);
+            root.to(target);
         } catch (Exception e) {
             throw new IllegalStateException("initialisation failed", e);
         }
@@ -35,32 +52,46 @@ public final class Init {
         }
     }
 
-    private static void visit(Module m, Generator g) {
+    private static void visit(Module m, Generator g, Placement target) {
         if (m instanceof Linear l) {
-            uniformFanIn(l.weight, l.inFeatures, g);
+            uniformFanIn(l.weight, l.inFeatures, g, target);
             if (l.bias != null) {
-                uniformFanIn(l.bias, l.inFeatures, g);
+                uniformFanIn(l.bias, l.inFeatures, g, target);
             }
         } else if (m instanceof Conv2d c) {
             long fanIn = c.inChannels * c.kernelSize * c.kernelSize;
-            uniformFanIn(c.weight, fanIn, g);
-            uniformFanIn(c.bias, fanIn, g);
+            uniformFanIn(c.weight, fanIn, g, target);
+            uniformFanIn(c.bias, fanIn, g, target);
         } else if (m instanceof GroupNorm n) {
-            Torch.fill_(n.weight, 1.0);
-            n.bias.zero_();
+            set(n.weight, target, t -> Torch.fill_(t, 1.0));
+            set(n.bias, target, Tensor::zero_);
         } else if (m instanceof LayerNorm n) {
-            Torch.fill_(n.weight, 1.0);
-            n.bias.zero_();
+            set(n.weight, target, t -> Torch.fill_(t, 1.0));
+            set(n.bias, target, Tensor::zero_);
         } else if (m instanceof Embedding e) {
-            Torch.normal_(e.weight, 0.0, 1.0, g);
+            set(e.weight, target, t -> Torch.normal_(t, 0.0, 1.0, g));
         }
         for (Module child : m.children().values()) {
-            visit(child, g);
+            visit(child, g, target);
         }
     }
 
-    private static void uniformFanIn(Tensor t, long fanIn, Generator g) {
+    /**
+     * Fills {@code t} (a placeholder gets float32 storage first), then moves it to {@code target} unless that is
+     * null.
+     */
+    private static void set(Tensor t, Placement target, Consumer<Tensor> fill) {
+        if (Module.isPlaceholder(t)) {
+            t.set_data(Torch.zeros(Torch.shape(t)));
+        }
+        fill.accept(t);
+        if (target != null) {
+            t.set_data(target.place(t));
+        }
+    }
+
+    private static void uniformFanIn(Tensor t, long fanIn, Generator g, Placement target) {
         double bound = 1.0 / Math.sqrt(fanIn);
-        Torch.uniform_(t, -bound, bound, g);
+        set(t, target, x -> Torch.uniform_(x, -bound, bound, g));
     }
 }

@@ -8,6 +8,7 @@ import org.bytedeco.pytorch.Tensor;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * A node of a model tree, like {@code torch.nn.Module}: it owns named parameters, named buffers and named
@@ -16,9 +17,14 @@ import java.util.Map;
  * constructors under the reference's field names and implement their own {@code forward}.
  *
  * <p>Parameters are created as float32 zeros on the CPU and filled by a weight loader or an initialiser; they
- * live outside any {@code PointerScope}, so they survive the per-step scopes of the sampling loop.
+ * live outside any {@code PointerScope}, so they survive the per-step scopes of the sampling loop. A module built
+ * inside {@link #withoutStorage} gets storage-free placeholders instead, which the loader or initialiser replaces
+ * tensor by tensor in the final precision, so a network never exists twice (fp32 and bf16) during loading.
  */
 public abstract class Module {
+    /** Set while {@link #withoutStorage} builds a module on this thread. */
+    private static final ThreadLocal<Boolean> BUILDING_WITHOUT_STORAGE = ThreadLocal.withInitial(() -> false);
+
     private final Map<String, Tensor> parameters = new LinkedHashMap<>();
     private final Map<String, Tensor> buffers = new LinkedHashMap<>();
     private final Map<String, Module> children = new LinkedHashMap<>();
@@ -32,12 +38,41 @@ public abstract class Module {
         return module;
     }
 
-    /** Registers a float32 parameter of the given shape, initialised to zeros. */
+    /**
+     * Builds a module whose parameters are placeholders: the right shape over a single shared zero (all strides 0),
+     * as accelerate's {@code init_empty_weights} builds on the meta device. {@link WeightLoader} and {@link Init}
+     * give each one its storage when they fill it; {@link #to} turns any still left into zeros. Only the calling
+     * thread is affected, and only while {@code build} runs.
+     */
+    public static <M extends Module> M withoutStorage(Supplier<M> build) {
+        boolean outer = BUILDING_WITHOUT_STORAGE.get();
+        BUILDING_WITHOUT_STORAGE.set(true);
+        try {
+            return build.get();
+        } finally {
+            BUILDING_WITHOUT_STORAGE.set(outer);
+        }
+    }
+
+    /** Whether {@code t} is a placeholder of {@link #withoutStorage}: several elements, all on one stored zero. */
+    public static boolean isPlaceholder(Tensor t) {
+        if (t.numel() <= 1) {
+            return false;
+        }
+        for (int i = 0; i < t.dim(); i++) {
+            if (t.stride(i) != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Registers a float32 parameter of the given shape: zeros, or a placeholder inside {@link #withoutStorage}. */
     protected Tensor parameter(String name, long... shape) {
         if (children.containsKey(name) || parameters.containsKey(name)) {
             throw new IllegalStateException("duplicate member '" + name + "' in " + getClass().getSimpleName());
         }
-        Tensor t = Torch.zeros(shape);
+        Tensor t = BUILDING_WITHOUT_STORAGE.get() ? Torch.zeros().expand(shape) : Torch.zeros(shape);
         t.retainReference();
         parameters.put(name, t);
         return t;
@@ -72,14 +107,14 @@ public abstract class Module {
     /**
      * Moves every parameter and buffer of this subtree to {@code placement} (device and, for floating-point
      * tensors, precision), in place: the tensor objects the modules hold keep their identity, as
-     * {@code module.to(device, dtype)} does in PyTorch.
+     * {@code module.to(device, dtype)} does in PyTorch. Placeholders still left become zeros.
      */
     public void to(Placement placement) {
         // the scope frees each converted copy's own handle at once: left to the garbage collector, the handles kept
         // the storage they were made with alive, so converting back and forth held every earlier copy
         try (AutoCloseable guard = Torch.noGrad(); PointerScope scope = new PointerScope()) {
             for (Tensor t : stateDict().values()) {
-                t.set_data(placement.place(t));
+                t.set_data(placement.place(isPlaceholder(t) ? Torch.zeros(Torch.shape(t)) : t));
             }
         } catch (Exception e) {
             throw new IllegalStateException("moving " + getClass().getSimpleName() + " to " + placement + " failed: "

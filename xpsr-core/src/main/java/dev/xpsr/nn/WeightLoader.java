@@ -1,6 +1,7 @@
 package dev.xpsr.nn;
 
 import dev.xpsr.io.TensorInfo;
+import dev.xpsr.torch.Placement;
 import dev.xpsr.torch.Torch;
 import org.bytedeco.pytorch.Tensor;
 
@@ -14,7 +15,8 @@ import java.util.Set;
  * Copies weights from a {@link WeightSource} into a module tree whose parameter paths are the state-dict keys.
  * Strict like {@code load_state_dict(strict=True)}: all missing keys, unexpected keys and shape mismatches are
  * collected and reported together, and nothing is copied unless everything fits (no half-loaded model).
- * Element types are converted on copy (fp16 / bf16 files into fp32 parameters).
+ * Element types are converted on copy (fp16 / bf16 files into fp32 parameters). A placeholder parameter of
+ * {@link Module#withoutStorage} gets a tensor of its own, made straight in the target placement's precision.
  */
 public final class WeightLoader {
     private WeightLoader() {
@@ -24,6 +26,14 @@ public final class WeightLoader {
      * @param ignored source keys that the reference also drops silently (e.g. CLIP's {@code position_ids} buffer)
      */
     public static void load(Module model, WeightSource source, Set<String> ignored) {
+        load(model, source, ignored, Placement.CPU_FP32);
+    }
+
+    /**
+     * @param ignored source keys that the reference also drops silently
+     * @param target  device and precision of the tensors made for placeholders (existing parameters keep theirs)
+     */
+    public static void load(Module model, WeightSource source, Set<String> ignored, Placement target) {
         Map<String, Tensor> params = model.stateDict();
         List<String> missing = new ArrayList<>();
         List<String> unexpected = new ArrayList<>();
@@ -50,8 +60,13 @@ public final class WeightLoader {
         try (AutoCloseable ignoredGuard = Torch.noGrad()) {
             for (Map.Entry<String, Tensor> e : params.entrySet()) {
                 TensorInfo info = source.info(e.getKey());
-                Torch.copyFromBytes(e.getValue(), source.data(e.getKey()), Torch.scalarType(info.dtype()),
-                        info.shape());
+                Tensor p = e.getValue();
+                if (Module.isPlaceholder(p)) {
+                    p.set_data(Torch.placedFromBytes(source.data(e.getKey()), Torch.scalarType(info.dtype()),
+                            info.shape(), Torch.shape(p), target));
+                } else {
+                    Torch.copyFromBytes(p, source.data(e.getKey()), Torch.scalarType(info.dtype()), info.shape());
+                }
             }
         } catch (RuntimeException ex) {
             throw new IllegalStateException("copying weights from " + source.describe() + " failed: " + ex.getMessage(),

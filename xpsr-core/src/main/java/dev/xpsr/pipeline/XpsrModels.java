@@ -19,7 +19,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.function.Supplier;
 
 /**
  * Everything XPSR's inference needs: from the Stable Diffusion 1.5 folder the tokenizer, CLIP text encoder, VAE
@@ -63,6 +62,15 @@ public final class XpsrModels implements AutoCloseable {
     /** The four networks, as the pipeline releases them. */
     public enum Network { TEXT_ENCODER, VAE, CONTROLNET, UNET }
 
+    /**
+     * Makes a fresh network for sequential residency, best straight on {@code placement} (one left on the CPU in
+     * fp32 is moved there afterwards, at the cost of holding it in fp32 once).
+     */
+    @FunctionalInterface
+    public interface Loader<M extends Module> {
+        M load(Placement placement);
+    }
+
     private final ClipTokenizer tokenizer;
     private final Slot<ClipTextModel> textEncoder;
     private final Slot<AutoencoderKL> vae;
@@ -103,14 +111,14 @@ public final class XpsrModels implements AutoCloseable {
     }
 
     /**
-     * Models loaded on demand by the suppliers (each returns a fresh network on the CPU in fp32) and freed after
-     * each use, as {@link Residency#SEQUENTIAL} describes.
+     * Models loaded on demand by the loaders and freed after each use, as {@link Residency#SEQUENTIAL} describes;
+     * on the CPU in fp32 until {@link #to moved}.
      *
-     * @param controlNetLayout the layout of the ControlNet {@code controlNet} supplies (known before it is loaded)
+     * @param controlNetLayout the layout of the ControlNet {@code controlNet} loads (known before it is loaded)
      */
-    public static XpsrModels sequential(ClipTokenizer tokenizer, Supplier<ClipTextModel> textEncoder,
-                                        Supplier<AutoencoderKL> vae, Supplier<XpsrControlNetModel> controlNet,
-                                        Supplier<XpsrUNet2DConditionModel> unet, SchedulerConfig schedulerConfig,
+    public static XpsrModels sequential(ClipTokenizer tokenizer, Loader<ClipTextModel> textEncoder,
+                                        Loader<AutoencoderKL> vae, Loader<XpsrControlNetModel> controlNet,
+                                        Loader<XpsrUNet2DConditionModel> unet, SchedulerConfig schedulerConfig,
                                         XpsrControlNetLayout controlNetLayout) {
         return new XpsrModels(tokenizer, Slot.loading(textEncoder), Slot.loading(vae), Slot.loading(controlNet),
                 Slot.loading(unet), schedulerConfig, Placement.CPU_FP32, Residency.SEQUENTIAL, controlNetLayout);
@@ -228,6 +236,11 @@ public final class XpsrModels implements AutoCloseable {
         return load(sd15, xpsr, variant, Residency.RESIDENT);
     }
 
+    /** {@link #load(Path, Path, String, Residency, Placement)} on the CPU in fp32. */
+    public static XpsrModels load(Path sd15, Path xpsr, String variant, Residency residency) throws IOException {
+        return load(sd15, xpsr, variant, residency, Placement.CPU_FP32);
+    }
+
     /**
      * @param sd15      the base model's diffusers folder, SD-1.5 or SD-2.x ({@code text_encoder/},
      *                  {@code tokenizer/}, {@code vae/}, {@code scheduler/}); its {@code unet/} is not needed
@@ -236,8 +249,12 @@ public final class XpsrModels implements AutoCloseable {
      * @param residency whether the networks are loaded now and kept, or loaded per stage (their weight files are
      *                  then checked to exist now, and the ControlNet's config against its weights' keys, so a
      *                  missing or mismatched file fails before the first image)
+     * @param placement device and precision each network is loaded into, tensor by tensor (equal to loading in fp32
+     *                  and calling {@link #to}, without the fp32 copy)
      */
-    public static XpsrModels load(Path sd15, Path xpsr, String variant, Residency residency) throws IOException {
+    public static XpsrModels load(Path sd15, Path xpsr, String variant, Residency residency, Placement placement)
+            throws IOException {
+        placement.checkAvailable();
         ClipTokenizer tokenizer = ClipTokenizer.forModel(sd15.resolve("tokenizer"));
         SchedulerConfig scheduler = SchedulerConfig.read(sd15.resolve("scheduler").resolve("scheduler_config.json"));
         Path te = sd15.resolve("text_encoder");
@@ -245,15 +262,16 @@ public final class XpsrModels implements AutoCloseable {
         Path cn = xpsr.resolve("controlnet");
         Path unet = xpsr.resolve("unet");
         if (residency == Residency.RESIDENT) {
-            return new XpsrModels(tokenizer, Pretrained.textEncoder(te, variant), Pretrained.vae(vae, variant),
-                    Pretrained.xpsrControlNet(cn, variant), Pretrained.xpsrUnet(unet, variant), scheduler);
+            return new XpsrModels(tokenizer, Pretrained.textEncoder(te, variant, placement),
+                    Pretrained.vae(vae, variant, placement), Pretrained.xpsrControlNet(cn, variant, placement),
+                    Pretrained.xpsrUnet(unet, variant, placement), scheduler, placement);
         }
         for (Path dir : new Path[] {te, vae, cn, unet}) {
             CheckpointFiles.findWeights(dir, variant);
         }
-        return sequential(tokenizer, () -> Pretrained.textEncoder(te, variant), () -> Pretrained.vae(vae, variant),
-                () -> Pretrained.xpsrControlNet(cn, variant), () -> Pretrained.xpsrUnet(unet, variant), scheduler,
-                Pretrained.xpsrControlNetLayout(cn, variant));
+        return sequential(tokenizer, p -> Pretrained.textEncoder(te, variant, p), p -> Pretrained.vae(vae, variant, p),
+                p -> Pretrained.xpsrControlNet(cn, variant, p), p -> Pretrained.xpsrUnet(unet, variant, p), scheduler,
+                Pretrained.xpsrControlNetLayout(cn, variant)).to(placement);
     }
 
     /**
@@ -261,12 +279,12 @@ public final class XpsrModels implements AutoCloseable {
      * (sequential). Closing frees it for good.
      */
     private static final class Slot<M extends Module> {
-        private final Supplier<M> loader;
+        private final Loader<M> loader;
         private M module;
         private int leases;
         private boolean closed;
 
-        private Slot(Supplier<M> loader, M module) {
+        private Slot(Loader<M> loader, M module) {
             this.loader = loader;
             this.module = module;
         }
@@ -275,7 +293,7 @@ public final class XpsrModels implements AutoCloseable {
             return new Slot<>(null, Objects.requireNonNull(module));
         }
 
-        static <M extends Module> Slot<M> loading(Supplier<M> loader) {
+        static <M extends Module> Slot<M> loading(Loader<M> loader) {
             return new Slot<>(Objects.requireNonNull(loader), null);
         }
 
@@ -284,7 +302,7 @@ public final class XpsrModels implements AutoCloseable {
                 throw new IllegalStateException("the XPSR models are closed");
             }
             if (module == null) {
-                M loaded = loader.get();
+                M loaded = loader.load(placement);
                 loaded.to(placement);
                 module = loaded;
             }

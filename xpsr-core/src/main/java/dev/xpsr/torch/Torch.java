@@ -8,6 +8,7 @@ import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.GeneratorOptional;
 import org.bytedeco.pytorch.InferenceMode;
 import org.bytedeco.pytorch.LongOptional;
+import org.bytedeco.pytorch.MemoryFormatOptional;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.ScalarOptional;
@@ -23,6 +24,7 @@ import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -63,17 +65,7 @@ public final class Torch {
      * @param bytes direct or heap buffer holding exactly numel × element-size bytes
      */
     public static Tensor fromBytes(ByteBuffer bytes, ScalarType type, long... shape) {
-        ByteBuffer direct = bytes;
-        if (!bytes.isDirect()) {
-            direct = ByteBuffer.allocateDirect(bytes.remaining());
-            direct.put(bytes.duplicate()).flip();
-        }
-        try (Tensor view = torch.from_blob(new BytePointer(direct), shape, new TensorOptions(type))) {
-            return view.clone();
-        } finally {
-            // a memory-mapped buffer is unmapped when collected: keep it alive until the native copy has read it
-            Reference.reachabilityFence(direct);
-        }
+        return withBytesViewed(bytes, type, shape, Tensor::clone);
     }
 
     /**
@@ -81,14 +73,34 @@ public final class Torch {
      * without an intermediate tensor: the bytes are viewed in place, as a memory-mapped weight file allows.
      */
     public static void copyFromBytes(Tensor dst, ByteBuffer bytes, ScalarType type, long... shape) {
+        withBytesViewed(bytes, type, shape, view -> dst.copy_(view.reshape(Torch.shape(dst))));
+    }
+
+    /**
+     * A new tensor holding little-endian raw bytes of {@code type} and {@code fileShape}, laid out as {@code shape}
+     * (same element count) and converted to {@code placement}, made without a full-size copy in the file's type.
+     */
+    public static Tensor placedFromBytes(ByteBuffer bytes, ScalarType type, long[] fileShape, long[] shape,
+                                         Placement placement) {
+        ScalarType target = type == ScalarType.Float || type == ScalarType.Half || type == ScalarType.BFloat16
+                || type == ScalarType.Double ? placement.precision().scalarType() : type;
+        // copy = true: when the type and device already match, to() would hand back the view of the bytes
+        return withBytesViewed(bytes, type, fileShape, view -> view.reshape(shape)
+                .to(placement.torchDevice(), target, false, true, new MemoryFormatOptional()));
+    }
+
+    /** Runs {@code use} on a tensor viewing {@code bytes} in place; the view must not escape {@code use}. */
+    private static <T> T withBytesViewed(ByteBuffer bytes, ScalarType type, long[] shape,
+                                         Function<Tensor, T> use) {
         ByteBuffer direct = bytes;
         if (!bytes.isDirect()) {
             direct = ByteBuffer.allocateDirect(bytes.remaining());
             direct.put(bytes.duplicate()).flip();
         }
         try (Tensor view = torch.from_blob(new BytePointer(direct), shape, new TensorOptions(type))) {
-            dst.copy_(view.reshape(Torch.shape(dst)));
+            return use.apply(view);
         } finally {
+            // a memory-mapped buffer is unmapped when collected: keep it alive until the native copy has read it
             Reference.reachabilityFence(direct);
         }
     }

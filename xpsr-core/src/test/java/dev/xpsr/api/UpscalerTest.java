@@ -335,10 +335,10 @@ class UpscalerTest {
         XpsrModels r = XpsrModels.load(folders.sd15(), folders.xpsr(), null);
         Path sd = folders.sd15();
         Path x = folders.xpsr();
-        return XpsrModels.sequential(r.tokenizer(), () -> Pretrained.textEncoder(sd.resolve("text_encoder"), null),
-                () -> Pretrained.vae(sd.resolve("vae"), null),
-                () -> Pretrained.xpsrControlNet(x.resolve("controlnet"), null), () -> {
-                    XpsrUNet2DConditionModel unet = Pretrained.xpsrUnet(x.resolve("unet"), null);
+        return XpsrModels.sequential(r.tokenizer(), p -> Pretrained.textEncoder(sd.resolve("text_encoder"), null, p),
+                p -> Pretrained.vae(sd.resolve("vae"), null, p),
+                p -> Pretrained.xpsrControlNet(x.resolve("controlnet"), null, p), p -> {
+                    XpsrUNet2DConditionModel unet = Pretrained.xpsrUnet(x.resolve("unet"), null, p);
                     unets.add(unet);
                     return unet;
                 }, r.schedulerConfig(), r.controlNetLayout());

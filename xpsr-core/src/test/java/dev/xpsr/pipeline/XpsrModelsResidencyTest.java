@@ -57,11 +57,11 @@ class XpsrModelsResidencyTest {
         Path sd = folders.sd15();
         Path x = folders.xpsr();
         XpsrModels sequential = XpsrModels.sequential(r.tokenizer(),
-                () -> Pretrained.textEncoder(sd.resolve("text_encoder"), null),
-                () -> Pretrained.vae(sd.resolve("vae"), null),
-                () -> Pretrained.xpsrControlNet(x.resolve("controlnet"), null), () -> {
+                p -> Pretrained.textEncoder(sd.resolve("text_encoder"), null, p),
+                p -> Pretrained.vae(sd.resolve("vae"), null, p),
+                p -> Pretrained.xpsrControlNet(x.resolve("controlnet"), null, p), p -> {
                     unetLoads.incrementAndGet();
-                    return Pretrained.xpsrUnet(x.resolve("unet"), null);
+                    return Pretrained.xpsrUnet(x.resolve("unet"), null, p);
                 }, r.schedulerConfig(), r.controlNetLayout());
         XpsrUNet2DConditionModel first;
         try (XpsrModels.Lease outer = sequential.use(XpsrModels.Network.UNET)) {
