@@ -2,6 +2,7 @@ package dev.xpsr.nn;
 
 import dev.xpsr.torch.Placement;
 import dev.xpsr.torch.Torch;
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.Tensor;
 
@@ -81,12 +82,16 @@ public final class Init {
      * null.
      */
     private static void set(Tensor t, Placement target, Consumer<Tensor> fill) {
-        if (Module.isPlaceholder(t)) {
-            t.set_data(Torch.zeros(Torch.shape(t)));
-        }
-        fill.accept(t);
-        if (target != null) {
-            t.set_data(target.place(t));
+        // the scope drops the handles of the tensors made here at once: left to the garbage collector, a handle
+        // keeps its storage alive, so the float32 draws would outlive their conversion and a released network
+        try (PointerScope scope = new PointerScope()) {
+            if (Module.isPlaceholder(t)) {
+                t.set_data(Torch.zeros(Torch.shape(t)));
+            }
+            fill.accept(t);
+            if (target != null) {
+                t.set_data(target.place(t));
+            }
         }
     }
 

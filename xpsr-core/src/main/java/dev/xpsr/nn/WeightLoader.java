@@ -3,6 +3,7 @@ package dev.xpsr.nn;
 import dev.xpsr.io.TensorInfo;
 import dev.xpsr.torch.Placement;
 import dev.xpsr.torch.Torch;
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 
 import java.util.ArrayList;
@@ -62,8 +63,11 @@ public final class WeightLoader {
                 TensorInfo info = source.info(e.getKey());
                 Tensor p = e.getValue();
                 if (Module.isPlaceholder(p)) {
-                    p.set_data(Torch.placedFromBytes(source.data(e.getKey()), Torch.scalarType(info.dtype()),
-                            info.shape(), Torch.shape(p), target));
+                    // the scope drops the new tensor's own handle at once, so releasing the module frees its storage
+                    try (PointerScope scope = new PointerScope()) {
+                        p.set_data(Torch.placedFromBytes(source.data(e.getKey()), Torch.scalarType(info.dtype()),
+                                info.shape(), Torch.shape(p), target));
+                    }
                 } else {
                     Torch.copyFromBytes(p, source.data(e.getKey()), Torch.scalarType(info.dtype()), info.shape());
                 }

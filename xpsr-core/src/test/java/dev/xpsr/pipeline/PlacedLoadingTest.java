@@ -87,7 +87,12 @@ class PlacedLoadingTest {
         assertThat(Module.isPlaceholder(new Linear(64, 32).weight)).as("after a failed build").isFalse();
     }
 
+    /**
+     * Equal tensors, and each of {@code actual}'s storages held by its parameter alone: a storage also held by a
+     * forgotten handle (freed only by the garbage collector) would outlive the network's release.
+     */
     private static void assertSameTensors(Module actual, Module expected) {
+        long alone = Torch.zeros(2).storage().use_count();
         Map<String, Tensor> want = expected.stateDict();
         Map<String, Tensor> got = actual.stateDict();
         assertThat(got.keySet()).containsExactlyElementsOf(want.keySet());
@@ -98,6 +103,7 @@ class PlacedLoadingTest {
             assertThat(a.scalar_type().toString()).as(key).isEqualTo(b.scalar_type().toString());
             assertThat(Torch.shape(a)).as(key).containsExactly(Torch.shape(b));
             assertThat(a.equal(b)).as(key + " bit for bit").isTrue();
+            assertThat(a.storage().use_count()).as(key + " storage references").isEqualTo(alone);
         }
     }
 }
