@@ -136,9 +136,10 @@ public final class BenchCommand implements Callable<Integer> {
             description = "metrics: only these metrics, comma-separated (default: every metric of xpsr eval).")
     List<String> metricNames;
 
-    @Option(names = "--images", defaultValue = "4",
-            description = "metrics: 512x512 images scored per pass (default: ${DEFAULT-VALUE}).")
-    int images;
+    @Option(names = "--images", paramLabel = "N",
+            description = "metrics: 512x512 images scored per pass (default: 4); upscale: images restored in turn by "
+                    + "one upscaler, as for a folder, each timed on its own (default: 1).")
+    Integer images;
 
     @Option(names = "--weights", paramLabel = "DIR",
             description = "metrics: folder of the network metrics' weight files; a network metric without its "
@@ -159,8 +160,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         out = spec.commandLine().getOut();
-        if (runs < 1 || warmup < 0 || batch < 1 || latent < 8 || steps < 1 || inputSize < 8) {
-            throw new IllegalArgumentException("--runs, --batch, --steps ≥ 1, --warmup ≥ 0, --latent and --input-size ≥ 8");
+        if (runs < 1 || warmup < 0 || batch < 1 || latent < 8 || steps < 1 || inputSize < 8
+                || (images != null && images < 1)) {
+            throw new IllegalArgumentException("--runs, --batch, --steps, --images ≥ 1, --warmup ≥ 0, --latent and "
+                    + "--input-size ≥ 8");
         }
         ExactTuning tuning = compare == null ? null : speedUpNamed(compare);
         Placement placement = placementOptions.placement();
@@ -289,18 +292,26 @@ public final class BenchCommand implements Callable<Integer> {
             }
             last[0] = now;
         };
-        UpscaleResult r;
+        int count = images == null ? 1 : images;
+        UpscaleResult r = null;
         try (Upscaler upscaler = Upscaler.builder(Method.XPSR).models(m).placement(placement).build()) {
-            r = upscaler.upscale(UpscaleRequest.builder(lr).caption("a photo").lowlevelPrompt("The image is blurry.")
-                    .steps(steps).latentTiles(tile, 8).vaeTiles(vaeTiling.toOptions()).listener(stepClock).build());
+            // one upscaler for every image, as a folder run has: resident networks are loaded once for all of them,
+            // sequential ones again for each
+            for (int i = 1; i <= count; i++) {
+                stepTimes.clear();
+                r = upscaler.upscale(UpscaleRequest.builder(lr).caption("a photo")
+                        .lowlevelPrompt("The image is blurry.").steps(steps).latentTiles(tile, 8)
+                        .vaeTiles(vaeTiling.toOptions()).listener(stepClock).build());
+                double total = r.seconds();
+                double perStep = Stopwatch.median(stepTimes.stream().mapToDouble(Double::doubleValue).toArray());
+                double fixed = total - stepTimes.stream().mapToDouble(Double::doubleValue).sum();
+                out.printf("%srestored %dx%d -> %dx%d with %d steps in %.1f s: median %.2f s per step, %.1f s "
+                                + "outside the loop%n", count > 1 ? "image " + i + ": " : "", lr.width(), lr.height(),
+                        r.image().width(), r.image().height(), steps, total, perStep, fixed);
+                out.printf("estimated 20-step restoration: %.0f s; peak RSS %s%n", fixed + 20 * perStep,
+                        ProcessMemory.format(ProcessMemory.peakRssBytes()));
+            }
         }
-        double total = r.seconds();
-        double perStep = Stopwatch.median(stepTimes.stream().mapToDouble(Double::doubleValue).toArray());
-        double fixed = total - stepTimes.stream().mapToDouble(Double::doubleValue).sum();
-        out.printf("restored %dx%d -> %dx%d with %d steps in %.1f s: median %.2f s per step, %.1f s outside the loop%n",
-                lr.width(), lr.height(), r.image().width(), r.image().height(), steps, total, perStep, fixed);
-        out.printf("estimated 20-step restoration: %.0f s; peak RSS %s%n", fixed + 20 * perStep,
-                ProcessMemory.format(ProcessMemory.peakRssBytes()));
         out.printf("latent preview (per preview, %dx%d latent): %.3f ms%n", r.image().height() / 8,
                 r.image().width() / 8, previewMillis(r.image().height() / 8, r.image().width() / 8));
         return 0;
@@ -319,7 +330,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private int timeMetrics() throws IOException {
-        new MetricsBench(out, this::timed, runs, seed).run(metricNames, images, BundledData.folder(),
+        new MetricsBench(out, this::timed, runs, seed).run(metricNames, images == null ? 4 : images, BundledData.folder(),
                 weights != null ? weights : PretrainedFile.defaultFolder());
         return 0;
     }

@@ -89,4 +89,12 @@ class BenchCommandTest {
         assertThat(unet.err()).contains("--dtype applies to --subject step and upscale");
         assertThat(fp32.out() + unet.out()).doesNotContain("built");
     }
+
+    @Test
+    void aFolderOfNoImagesIsRefusedBeforeAnythingIsBuilt() {
+        Run none = run("--subject", "upscale", "--images", "0", "--threads", "1");
+        assertThat(none.code()).isNotZero();
+        assertThat(none.err()).contains("--images ≥ 1");
+        assertThat(none.out()).doesNotContain("built");
+    }
 }
