@@ -42,6 +42,11 @@ public final class KerasGraphBuilder {
         GraphWeights weights = new GraphWeights();
         try {
             return build(model, nodes, weights);
+        } catch (TfjsFormatException e) {
+            weights.release();
+            // a layer's refusal names the layer; the user also needs the file it came from
+            String file = model.file().toString();
+            throw e.getMessage().startsWith(file) ? e : new TfjsFormatException(file + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
             weights.release();
             throw e;

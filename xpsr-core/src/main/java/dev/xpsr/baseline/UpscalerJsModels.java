@@ -36,14 +36,7 @@ public final class UpscalerJsModels {
             throw new java.nio.file.NoSuchFileException(modelJson.toString(), null,
                     "no TF.js model.json here (npm pack @upscalerjs/esrgan-slim@1.0.0: package/models/x4/)");
         }
-        TfjsLayersModel model = TfjsLayersModel.read(modelJson);
-        LayerGraph graph;
-        try {
-            graph = KerasGraphBuilder.build(model);
-        } catch (TfjsFormatException e) {
-            // the builder names the layer; the user also needs the file it came from
-            throw new TfjsFormatException(modelJson + ": " + e.getMessage(), e);
-        }
+        LayerGraph graph = KerasGraphBuilder.build(TfjsLayersModel.read(modelJson));
         return NetworkUpscaler.of(name, graph, PixelRange.BYTE, tiling);
     }
 }
