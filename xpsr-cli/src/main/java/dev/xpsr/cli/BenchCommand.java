@@ -6,6 +6,7 @@ import dev.xpsr.api.ProgressListener;
 import dev.xpsr.api.UpscaleRequest;
 import dev.xpsr.api.UpscaleResult;
 import dev.xpsr.api.Upscaler;
+import dev.xpsr.bench.FastModeFidelity;
 import dev.xpsr.bench.GemmRate;
 import dev.xpsr.bench.RandomXpsrModels;
 import dev.xpsr.io.ImageFiles;
@@ -67,13 +68,17 @@ public final class BenchCommand implements Callable<Integer> {
         /** every quality metric on 512x512 crops of real photos, in images per second */
         metrics,
         /** a float32 4096^3 matrix product: the GEMM rate the networks' GFLOP/s are held against */
-        gemm
+        gemm,
+        /** the opt-in fast modes against the exact restoration: PSNR and largest difference */
+        fidelity
     }
 
     @Option(names = "--subject", defaultValue = "unet",
             description = "unet (SD-1.5 UNet forward), step (XPSR ControlNet + UNet), upscale (whole pipeline), "
-                    + "metrics (images/s of each quality metric at 512x512) or gemm (float32 4096^3 product, "
-                    + "GFLOP/s) (default: ${DEFAULT-VALUE}).")
+                    + "metrics (images/s of each quality metric at 512x512), gemm (float32 4096^3 product, "
+                    + "GFLOP/s) or fidelity (DPM-Solver++ 2M and UniPC at 10 steps, and with --dtype bf16 bf16, "
+                    + "against the exact 20-step restoration of an --input-size photo: PSNR and max |diff|) "
+                    + "(default: ${DEFAULT-VALUE}).")
     Subject subject;
 
     @Option(names = "--profile",
@@ -167,8 +172,9 @@ public final class BenchCommand implements Callable<Integer> {
         }
         ExactTuning tuning = compare == null ? null : speedUpNamed(compare);
         Placement placement = placementOptions.placement();
-        if (placement.precision() != Placement.Precision.FP32 && subject != Subject.step && subject != Subject.upscale) {
-            throw new IllegalArgumentException("--dtype applies to --subject step and upscale; " + subject
+        if (placement.precision() != Placement.Precision.FP32 && subject != Subject.step && subject != Subject.upscale
+                && subject != Subject.fidelity) {
+            throw new IllegalArgumentException("--dtype applies to --subject step, upscale and fidelity; " + subject
                     + " runs in fp32");
         }
         if (compareDtype && (tuning != null || placement.precision() == Placement.Precision.FP32)) {
@@ -183,7 +189,21 @@ public final class BenchCommand implements Callable<Integer> {
             case upscale -> timeUpscale(placement);
             case metrics -> timeMetrics();
             case gemm -> timeGemm();
+            case fidelity -> measureFidelity(placement);
         };
+    }
+
+    private int measureFidelity(Placement placement) throws IOException {
+        RgbImage lr = lowResolutionInput();
+        out.printf("fast modes against the exact restoration, %dx%d -> %dx%d, full-size random weights, seed %d:%n",
+                lr.width(), lr.height(), 4 * lr.width(), 4 * lr.height(), seed);
+        FastModeFidelity.measure(p -> RandomXpsrModels.create(seed, XpsrModels.Residency.SEQUENTIAL, p), lr,
+                4 * Math.max(lr.width(), lr.height()), seed,
+                placement.precision() == Placement.Precision.FP32 ? null : placement,
+                row -> out.printf(Locale.ROOT, "%s: %.1f s%s%n", row.mode(), row.seconds(),
+                        row.difference() == null ? "" : ", " + row.difference()));
+        out.printf("peak RSS %s%n", ProcessMemory.format(ProcessMemory.peakRssBytes()));
+        return 0;
     }
 
     private int timeUnet() {

@@ -86,7 +86,7 @@ class BenchCommandTest {
         assertThat(fp32.err()).contains("--compare-dtype compares fp32 with a --dtype other than fp32");
         Run unet = run("--subject", "unet", "--dtype", "bf16", "--threads", "1");
         assertThat(unet.code()).isNotZero();
-        assertThat(unet.err()).contains("--dtype applies to --subject step and upscale");
+        assertThat(unet.err()).contains("--dtype applies to --subject step, upscale and fidelity");
         assertThat(fp32.out() + unet.out()).doesNotContain("built");
     }
 

@@ -1,5 +1,6 @@
 package dev.xpsr.pipeline;
 
+import dev.xpsr.bench.ImageDifference;
 import dev.xpsr.golden.GoldenFixture;
 import dev.xpsr.io.RgbImage;
 import dev.xpsr.torch.Placement;

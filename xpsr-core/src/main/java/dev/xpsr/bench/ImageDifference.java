@@ -1,4 +1,4 @@
-package dev.xpsr.pipeline;
+package dev.xpsr.bench;
 
 import dev.xpsr.io.RgbImage;
 
@@ -8,8 +8,8 @@ import java.util.Locale;
  * How far one 8-bit image is from another of the same size: PSNR over all channels (peak 255) and the largest
  * absolute difference of one value.
  */
-record ImageDifference(double psnr, int maxAbs) {
-    static ImageDifference of(RgbImage reference, RgbImage other) {
+public record ImageDifference(double psnr, int maxAbs) {
+    public static ImageDifference of(RgbImage reference, RgbImage other) {
         if (reference.width() != other.width() || reference.height() != other.height()) {
             throw new IllegalArgumentException("images differ in size: " + reference.width() + "x"
                     + reference.height() + " and " + other.width() + "x" + other.height());
