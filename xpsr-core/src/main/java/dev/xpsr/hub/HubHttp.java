@@ -91,7 +91,7 @@ final class HubHttp {
     private static URI redirectTarget(Response r, boolean relativeOnly) throws HubException {
         String location = r.header("Location");
         if (!isRedirect(r.status()) || location == null
-                || (relativeOnly && parseLocation(location).getRawAuthority() != null)) {
+                || (relativeOnly && parseLocation(location, r.url()).getRawAuthority() != null)) {
             return null;
         }
         return r.location();
@@ -205,12 +205,13 @@ final class HubHttp {
         return status >= 300 && status <= 399;
     }
 
-    private static URI parseLocation(String location) throws HubException {
+    /** {@code location} as a URI; a malformed one is the server's fault, named with the request it answered. */
+    private static URI parseLocation(String location, URI from) throws HubException {
         try {
             return new URI(location);
         } catch (URISyntaxException e) {
-            throw new HubException(HubException.Kind.PROTOCOL, -1, "Malformed redirect Location '" + location
-                    + "'", null);
+            throw new HubException(HubException.Kind.PROTOCOL, -1, from.getHost() + " answered " + describe(from)
+                    + " with a malformed redirect Location '" + location + "' (" + e.getReason() + ")", null);
         }
     }
 
@@ -264,7 +265,7 @@ final class HubHttp {
         /** The {@code Location} header resolved against this URL, or null. */
         URI location() throws HubException {
             String location = header("Location");
-            return location == null ? null : url.resolve(parseLocation(location));
+            return location == null ? null : url.resolve(parseLocation(location, url));
         }
 
         InputStream body() throws IOException {
