@@ -16,7 +16,8 @@ import java.util.function.Function;
 
 /**
  * How far each opt-in fast mode lands from the exact restoration (fp32, 20 DDPM steps) of the same photo with the
- * same seed: DPM-Solver++ 2M and UniPC at 10 steps, and bf16 at 20 steps when a bf16 placement is given. The bench
+ * same seed: DPM-Solver++ 2M and UniPC at 10 steps, and bf16 at 20 steps when a bf16 placement is given, beside the
+ * exact restoration with the next seed, the spread DDPM's own noise gives. The bench
  * runs it on full-size networks with random weights ({@link RandomXpsrModels}) at {@code processSize} (4 × the
  * input's side keeps a 64-pixel photo at a 32×32 latent, a quarter of the 512×512 case's work). Random weights give
  * meaningless images, so the figures say how much a mode moves the output of networks of the real size, not how
@@ -50,6 +51,12 @@ public final class FastModeFidelity {
             long t0 = System.nanoTime();
             reference = restore(fp32, lr, exact);
             rows.add(report(log, new Row("fp32, DDPM, " + EXACT_STEPS + " steps (exact)", since(t0), null)));
+            // the scale the others are read against: DDPM draws fresh noise at every step, so another seed alone
+            // moves the exact restoration this far
+            long t1 = System.nanoTime();
+            RgbImage reseeded = restore(fp32, lr, exact.toBuilder().seed(seed + 1).build());
+            rows.add(report(log, new Row("fp32, DDPM, " + EXACT_STEPS + " steps, seed + 1", since(t1),
+                    ImageDifference.of(reference, reseeded))));
             for (Sampler sampler : new Sampler[] {Sampler.DPMPP_2M, Sampler.UNIPC}) {
                 long t = System.nanoTime();
                 RgbImage fast = restore(fp32, lr, exact.toBuilder().sampler(sampler).steps(FAST_STEPS).build());
