@@ -209,8 +209,12 @@ public final class KerasGraphBuilder {
     }
 
     private static int square(JsonNode pair, String what, TfjsLayersModel.Layer l) {
-        int a = pair.isMissingNode() ? 1 : pair.get(0).asInt();
-        int b = pair.isMissingNode() ? 1 : pair.get(1).asInt();
+        if (pair.isMissingNode()) {
+            return 1;
+        }
+        check(pair.isArray() && pair.size() == 2, l, what + " " + pair + " is not a pair [h, w]");
+        int a = pair.get(0).asInt();
+        int b = pair.get(1).asInt();
         check(a == b && a >= 1, l, what + " " + pair + " is not supported (only equal, positive values)");
         return a;
     }

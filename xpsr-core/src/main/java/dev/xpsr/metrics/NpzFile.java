@@ -1,5 +1,7 @@
 package dev.xpsr.metrics;
 
+import dev.xpsr.io.ZipNames;
+
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -90,6 +92,12 @@ public final class NpzFile {
         } catch (ZipException | EOFException e) {
             throw new IOException(file + ": not a readable .npz (zip) archive (" + e.getMessage() + "); the file is"
                     + " damaged, fetch it again", e);
+        } catch (IllegalArgumentException e) {
+            if (!ZipNames.isMalformedEntryName(e)) {
+                throw e;
+            }
+            throw new IOException(file + ": a name or comment in the .npz (zip) archive's directory is not valid text ("
+                    + e.getMessage() + "); the file is damaged, fetch it again", e);
         }
         return new NpzFile(file, arrays);
     }

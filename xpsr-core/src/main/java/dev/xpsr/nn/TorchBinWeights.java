@@ -4,6 +4,7 @@ import dev.xpsr.io.TensorInfo;
 import dev.xpsr.io.TorchCheckpointException;
 import dev.xpsr.io.TorchPickle;
 import dev.xpsr.io.TorchPickle.TensorRef;
+import dev.xpsr.io.ZipNames;
 import dev.xpsr.torch.NativeStartup;
 import dev.xpsr.torch.Torch;
 import org.bytedeco.javacpp.PointerScope;
@@ -123,6 +124,12 @@ public final class TorchBinWeights implements WeightSource, AutoCloseable {
             checkTotal(file, zip, prefix, refs, size, maxBytes);
             Map<String, TensorInfo> infos = infos(refs);
             return new TorchBinWeights(file, infos, LibtorchPickleLoader.load(file, zip, prefix, refs, batchBytes));
+        } catch (IllegalArgumentException e) {
+            if (!ZipNames.isMalformedEntryName(e)) {
+                throw e;
+            }
+            throw new TorchCheckpointException(file, null, "a name or comment in the zip's directory is not valid text ("
+                    + e.getMessage() + "); the file is damaged, re-download it", e);
         }
     }
 

@@ -4,15 +4,21 @@ import dev.xpsr.torch.NativeStartup;
 import dev.xpsr.torch.Torch;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -43,6 +49,33 @@ class MetricSupportTest {
         assertThat(a.values()).containsExactly(1, 2, 3, 4, 5, 6);
         assertThatThrownBy(() -> NpzFile.parseNpy("not numpy".getBytes(StandardCharsets.US_ASCII), "x"))
                 .hasMessageContaining("bad magic");
+    }
+
+    /**
+     * A member whose comment is not UTF-8 (the trick of a torch-checkpoint fuzz finding): java.util.zip checks names
+     * when it opens the archive but decodes comments only when it lists the entries, then throws an unchecked
+     * IllegalArgumentException; it must become an error naming the file.
+     */
+    @Test
+    void anArchiveWhoseMemberCommentCannotBeDecodedIsRefusedNamingTheFile(@TempDir Path tmp) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ZipOutputStream zip = new ZipOutputStream(bytes, StandardCharsets.UTF_8)) {
+            ZipEntry entry = new ZipEntry("mu.npy");
+            entry.setComment("\u00e9"); // non-ASCII, so written as UTF-8 (C3 A9) under the UTF-8 flag
+            zip.putNextEntry(entry);
+            zip.write(npy("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }", new byte[4]));
+            zip.closeEntry();
+        }
+        byte[] archive = bytes.toByteArray();
+        for (int i = 0; i + 1 < archive.length; i++) {
+            if ((archive[i] & 0xff) == 0xC3 && (archive[i + 1] & 0xff) == 0xA9) {
+                archive[i + 1] = (byte) 0xFF; // C3 FF is no UTF-8
+            }
+        }
+        Path file = tmp.resolve("damaged.npz");
+        Files.write(file, archive);
+        assertThatThrownBy(() -> NpzFile.read(file)).isInstanceOf(IOException.class)
+                .hasMessageContaining(file.toString()).hasMessageContaining("not valid text");
     }
 
     private static byte[] npy(String header, byte[] data) {
