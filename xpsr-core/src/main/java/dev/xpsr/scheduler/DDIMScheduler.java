@@ -57,7 +57,7 @@ public final class DDIMScheduler extends BaseScheduler {
         timesteps = switch (spacing) {
             case "linspace" -> TimestepGrid.linspace(numTrainTimesteps - 1, numInferenceSteps);
             case "leading" -> TimestepGrid.leading(numInferenceSteps, numTrainTimesteps / numInferenceSteps,
-                    config.stepsOffset());
+                    config.stepsOffset(), numTrainTimesteps);
             default -> TimestepGrid.trailing(numTrainTimesteps, numInferenceSteps);
         };
         this.numInferenceSteps = numInferenceSteps;

@@ -163,7 +163,7 @@ public final class SchedulerConfig {
             case "dynamic_thresholding_ratio" -> dynamicThresholdingRatio = asDouble(key, v);
             case "sample_max_value" -> sampleMaxValue = asDouble(key, v);
             case "timestep_spacing" -> timestepSpacing = asString(key, v);
-            case "steps_offset" -> stepsOffset = asInt(key, v);
+            case "steps_offset" -> stepsOffset = asNonNegativeInt(key, v);
             case "set_alpha_to_one" -> setAlphaToOne = asBoolean(key, v);
             case "rescale_betas_zero_snr" -> rescaleBetasZeroSnr = asBoolean(key, v);
             case "solver_order" -> solverOrder = asInt(key, v);
@@ -186,6 +186,15 @@ public final class SchedulerConfig {
             throw badType(key, "an integer", v);
         }
         return v.intValue();
+    }
+
+    /** A count or offset: a timestep below 0 would index diffusers' schedule from its end, silently. */
+    private static int asNonNegativeInt(String key, JsonNode v) {
+        int n = asInt(key, v);
+        if (n < 0) {
+            throw new IllegalArgumentException(key + " must be 0 or more, got " + n);
+        }
+        return n;
     }
 
     private static double asDouble(String key, JsonNode v) {

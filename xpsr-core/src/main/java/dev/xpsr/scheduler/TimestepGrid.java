@@ -20,7 +20,7 @@ final class TimestepGrid {
         long[] grid = switch (spacing) {
             case "linspace" -> dropLast(linspace(numTrainTimesteps - 1, numInferenceSteps + 1));
             case "leading" -> dropLast(leading(numInferenceSteps + 1, numTrainTimesteps / (numInferenceSteps + 1),
-                    stepsOffset));
+                    stepsOffset, numTrainTimesteps));
             default -> trailing(numTrainTimesteps, numInferenceSteps);
         };
         return unique(grid);
@@ -37,8 +37,19 @@ final class TimestepGrid {
         return out;
     }
 
-    /** {@code (np.arange(0, num) * ratio)[::-1] + offset} with an integer ratio. */
-    static long[] leading(int num, long ratio, long offset) {
+    /**
+     * {@code (np.arange(0, num) * ratio)[::-1] + offset} with an integer ratio.
+     *
+     * @throws IllegalArgumentException when the offset puts the first timestep past the trained ones (diffusers would
+     *                                  fail indexing its schedule there)
+     */
+    static long[] leading(int num, long ratio, long offset, int numTrainTimesteps) {
+        long first = (num - 1) * ratio + offset;
+        if (first > numTrainTimesteps - 1) {
+            throw new IllegalArgumentException("steps_offset " + offset + " puts the first of " + num + " leading "
+                    + "timesteps at " + first + ", past num_train_timesteps " + numTrainTimesteps + " - 1; Stable "
+                    + "Diffusion's scheduler configs use 1");
+        }
         long[] out = new long[num];
         for (int i = 0; i < num; i++) {
             out[num - 1 - i] = i * ratio + offset;

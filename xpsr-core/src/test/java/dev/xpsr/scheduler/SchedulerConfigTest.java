@@ -66,6 +66,25 @@ class SchedulerConfigTest {
     }
 
     @Test
+    void aStepsOffsetLeadingOutOfTheTrainedTimestepsIsRefused(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("scheduler_config.json");
+        Files.writeString(file, "{\"steps_offset\": -1}");
+        assertThatThrownBy(() -> SchedulerConfig.read(file)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(file.toString()).hasMessageContaining("steps_offset must be 0 or more, got -1");
+        // the largest offset that fits depends on the step count: 20 leading steps of 1000 / 20 leave room for 49
+        SchedulerConfig c = SchedulerConfig.fromJson(json("{\"num_train_timesteps\": 1000, \"steps_offset\": 50}"));
+        for (String kind : new String[] {"ddpm", "ddim"}) {
+            Scheduler s = Schedulers.create(kind, c);
+            assertThatThrownBy(() -> s.setTimesteps(20)).as(kind).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("steps_offset 50").hasMessageContaining("num_train_timesteps 1000");
+            Scheduler fits = Schedulers.create(kind, SchedulerConfig.fromJson(
+                    json("{\"num_train_timesteps\": 1000, \"steps_offset\": 49}")));
+            fits.setTimesteps(20);
+            assertThat(fits.timesteps()[0]).as(kind).isEqualTo(999);
+        }
+    }
+
+    @Test
     void malformedJsonIsReportedWithTheFile(@TempDir Path dir) throws IOException {
         Path file = dir.resolve("scheduler_config.json");
         Files.writeString(file, "{\"beta_start\": ");
