@@ -82,8 +82,8 @@ public final class Init {
      * null.
      */
     private static void set(Tensor t, Placement target, Consumer<Tensor> fill) {
-        // the scope drops the handles of the tensors made here at once: left to the garbage collector, a handle
-        // keeps its storage alive, so the float32 draws would outlive their conversion and a released network
+        // the scope drops the handles of the tensors made here at once: left to the garbage collector, each handle
+        // would keep its storage alive, the float32 draws past their conversion and a released network's weights
         try (PointerScope scope = new PointerScope()) {
             if (Module.isPlaceholder(t)) {
                 t.set_data(Torch.zeros(Torch.shape(t)));

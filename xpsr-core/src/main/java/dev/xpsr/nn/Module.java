@@ -39,7 +39,7 @@ public abstract class Module {
     }
 
     /**
-     * Builds a module whose parameters are placeholders: the right shape over a single shared zero (all strides 0),
+     * Builds a module whose parameters are placeholders: the right shape over one stored zero (all strides 0),
      * as accelerate's {@code init_empty_weights} builds on the meta device. {@link WeightLoader} and {@link Init}
      * give each one its storage when they fill it; {@link #to} turns any still left into zeros. Only the calling
      * thread is affected, and only while {@code build} runs.
