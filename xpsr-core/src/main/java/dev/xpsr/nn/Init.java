@@ -21,11 +21,7 @@ public final class Init {
 
     /** Initialises every parameter of {@code root} as PyTorch's default layer constructors would. */
     public static void pytorchDefaults(Module root, Generator generator) {
-        try (AutoCloseable guard = Torch.noGrad()) {
-            visit(root, generator, null);
-        } catch (Exception e) {
-            throw new IllegalStateException("initialisation failed", e);
-        }
+        draw(root, generator, null);
     }
 
     /**
@@ -34,9 +30,13 @@ public final class Init {
      * while a module built {@link Module#withoutStorage without storage} never holds its float32 weights whole.
      */
     public static void pytorchDefaults(Module root, Generator generator, Placement target) {
+        draw(root, generator, target);
+        root.to(target);
+    }
+
+    private static void draw(Module root, Generator generator, Placement target) {
         try (AutoCloseable guard = Torch.noGrad()) {
             visit(root, generator, target);
-            root.to(target);
         } catch (Exception e) {
             throw new IllegalStateException("initialisation failed", e);
         }

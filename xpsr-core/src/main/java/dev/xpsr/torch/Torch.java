@@ -8,7 +8,6 @@ import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.GeneratorOptional;
 import org.bytedeco.pytorch.InferenceMode;
 import org.bytedeco.pytorch.LongOptional;
-import org.bytedeco.pytorch.MemoryFormatOptional;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.ScalarOptional;
@@ -82,11 +81,11 @@ public final class Torch {
      */
     public static Tensor placedFromBytes(ByteBuffer bytes, ScalarType type, long[] fileShape, long[] shape,
                                          Placement placement) {
-        ScalarType target = type == ScalarType.Float || type == ScalarType.Half || type == ScalarType.BFloat16
-                || type == ScalarType.Double ? placement.precision().scalarType() : type;
-        // copy = true: when the type and device already match, to() would hand back the view of the bytes
-        return withBytesViewed(bytes, type, fileShape, view -> view.reshape(shape)
-                .to(placement.torchDevice(), target, false, true, new MemoryFormatOptional()));
+        return withBytesViewed(bytes, type, fileShape, view -> {
+            Tensor placed = placement.place(view.reshape(shape));
+            // when type and device already match, place() hands back the view, which must not outlive the bytes
+            return placed.is_alias_of(view) ? placed.clone() : placed;
+        });
     }
 
     /** Runs {@code use} on a tensor viewing {@code bytes} in place; the view must not escape {@code use}. */
